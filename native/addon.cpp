@@ -1,0 +1,235 @@
+// The Node-API surface of replaydb: a NativeDatabase class with a few coarse calls (run a
+// statement message, synchronously or on a worker thread; read the catalog; seal; close)
+// and a bulk text decoder. It converts arguments and results and holds no logic.
+#include <napi.h>
+
+#include <memory>
+
+#include "binding/plan_message.hpp"
+#include "binding/result_columns.hpp"
+#include "common/error.hpp"
+#include "store/database.hpp"
+
+namespace replaydb {
+namespace {
+
+Napi::Object catalog_to_js(Napi::Env env, const Database& database) {
+  auto guard = database.read_lock();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("schemaVersion", Napi::Number::New(env, double(database.schema_version())));
+  out.Set("version", database.version_id());
+  Napi::Array tables = Napi::Array::New(env);
+  uint32_t t = 0;
+  for (const TableState* table : database.tables()) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", table->schema.name);
+    entry.Set("rowCount", Napi::Number::New(env, double(table->row_count())));
+    Napi::Array columns = Napi::Array::New(env, table->schema.columns.size());
+    for (size_t c = 0; c < table->schema.columns.size(); c++) {
+      const ColumnSchema& column = table->schema.columns[c];
+      Napi::Object column_entry = Napi::Object::New(env);
+      column_entry.Set("name", column.name);
+      column_entry.Set("typeId", Napi::Number::New(env, int(column.type.id)));
+      column_entry.Set("dimension", Napi::Number::New(env, column.type.dimension));
+      column_entry.Set("notNull", Napi::Boolean::New(env, column.not_null));
+      column_entry.Set("hasDefault", Napi::Boolean::New(env, column.default_kind != DefaultKind::None));
+      bool primary = false;
+      for (uint32_t index : table->schema.primary_key) primary = primary || index == c;
+      column_entry.Set("primaryKey", Napi::Boolean::New(env, primary));
+      columns.Set(uint32_t(c), column_entry);
+    }
+    entry.Set("columns", columns);
+    tables.Set(t++, entry);
+  }
+  out.Set("tables", tables);
+  return out;
+}
+
+[[noreturn]] void rethrow_as_js(Napi::Env env) {
+  try {
+    throw;
+  } catch (const EngineError& error) {
+    throw engine_error_to_js(env, error.code(), error.what(), error.parameter(), error.expression());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw engine_error_to_js(env, "out_of_memory", "out of memory", -1, -1);
+  } catch (const std::exception& error) {
+    throw engine_error_to_js(env, "internal_error", error.what(), -1, -1);
+  }
+}
+
+class StatementWorker : public Napi::AsyncWorker {
+ public:
+  StatementWorker(Napi::Env env, std::shared_ptr<Database> database, std::unique_ptr<Statement> statement)
+      : Napi::AsyncWorker(env, "replaydb.statement"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        database_(std::move(database)),
+        statement_(std::move(statement)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = run_statement(*database_, *statement_, nullptr);
+    } catch (const EngineError& error) {
+      code_ = error.code();
+      parameter_ = error.parameter();
+      expression_ = error.expression();
+      SetError(error.what());
+    } catch (const std::bad_alloc&) {
+      code_ = "out_of_memory";
+      SetError("out of memory");
+    } catch (const std::exception& error) {
+      code_ = "internal_error";
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    try {
+      deferred_.Resolve(result_to_js(Env(), result_));
+    } catch (const Napi::Error& error) {
+      deferred_.Reject(error.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& error) override {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(engine_error_to_js(Env(), code_, error.Message(), parameter_, expression_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Database> database_;
+  std::unique_ptr<Statement> statement_;
+  StatementResult result_;
+  std::string code_ = "internal_error";
+  int parameter_ = -1;
+  int expression_ = -1;
+};
+
+class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeDatabase",
+                       {InstanceMethod("run", &NativeDatabase::Run), InstanceMethod("runAsync", &NativeDatabase::RunAsync),
+                        InstanceMethod("catalog", &NativeDatabase::Catalog),
+                        InstanceMethod("schemaVersion", &NativeDatabase::SchemaVersion),
+                        InstanceMethod("seal", &NativeDatabase::Seal), InstanceMethod("sync", &NativeDatabase::Sync),
+                        InstanceMethod("close", &NativeDatabase::Close)});
+  }
+
+  /** new NativeDatabase(path, { syncFull, create, sealThresholdBytes }) */
+  explicit NativeDatabase(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeDatabase>(info) {
+    Napi::Env env = info.Env();
+    try {
+      const std::string path = info[0].As<Napi::String>().Utf8Value();
+      DatabaseOptions options;
+      if (info.Length() > 1 && info[1].IsObject()) {
+        Napi::Object given = info[1].As<Napi::Object>();
+        if (given.Get("syncFull").IsBoolean()) options.sync_full = given.Get("syncFull").As<Napi::Boolean>().Value();
+        if (given.Get("create").IsBoolean()) options.create = given.Get("create").As<Napi::Boolean>().Value();
+        if (given.Get("sealThresholdBytes").IsNumber()) {
+          options.seal_threshold_bytes = uint64_t(given.Get("sealThresholdBytes").As<Napi::Number>().Int64Value());
+        }
+      }
+      database_ = std::shared_ptr<Database>(Database::open(path, options).release());
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+ private:
+  Database& database(Napi::Env env) {
+    if (!database_ || database_->is_closed()) throw engine_error_to_js(env, "connection_closed", "the database is closed", -1, -1);
+    return *database_;
+  }
+
+  static Napi::Array params_of(const Napi::CallbackInfo& info) {
+    if (info.Length() > 1 && info[1].IsArray()) return info[1].As<Napi::Array>();
+    return Napi::Array::New(info.Env());
+  }
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      Database& db = database(env);
+      std::unique_ptr<Statement> statement = read_statement(info[0].As<Napi::Object>(), params_of(info));
+      StatementResult result = run_statement(db, *statement, nullptr);
+      return result_to_js(env, result);
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  Napi::Value RunAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      database(env);
+      std::unique_ptr<Statement> statement = read_statement(info[0].As<Napi::Object>(), params_of(info));
+      auto* worker = new StatementWorker(env, database_, std::move(statement));
+      Napi::Promise promise = worker->promise();
+      worker->Queue();
+      return promise;
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  Napi::Value Catalog(const Napi::CallbackInfo& info) {
+    try {
+      return catalog_to_js(info.Env(), database(info.Env()));
+    } catch (...) {
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  Napi::Value SchemaVersion(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(database(info.Env()).schema_version()));
+  }
+
+  /** seal(kind: 'commit' | 'seal', message) → version id */
+  Napi::Value Seal(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      const bool commit = info.Length() > 0 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "commit";
+      const std::string message = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+      return Napi::String::New(env, database(env).seal(commit ? VersionKind::Commit : VersionKind::Seal, message));
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  Napi::Value Sync(const Napi::CallbackInfo& info) {
+    try {
+      database(info.Env()).sync();
+      return info.Env().Undefined();
+    } catch (...) {
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    try {
+      if (database_) database_->close();
+      return info.Env().Undefined();
+    } catch (...) {
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  std::shared_ptr<Database> database_;
+};
+
+}  // namespace
+}  // namespace replaydb
+
+static Napi::Object InitReplaydb(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeDatabase", replaydb::NativeDatabase::Define(env));
+  exports.Set("decodeText", Napi::Function::New(env, replaydb::decode_text_column));
+  return exports;
+}
+
+NODE_API_MODULE(replaydb, InitReplaydb)

@@ -1,0 +1,302 @@
+// Plan message → Statement.
+#include "binding/plan_message.hpp"
+
+#include "binding/js_values.hpp"
+#include "common/error.hpp"
+#include "common/timestamp.hpp"
+
+namespace replaydb {
+namespace {
+
+constexpr int32_t kCellNow = -1;
+constexpr int32_t kFirstConstantCell = -3;
+
+struct Reader {
+  napi_env env;
+  const Napi::Array& params;
+  int64_t statement_time;
+};
+
+std::string get_string(const Napi::Object& object, const char* key) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsString()) throw EngineError("internal_error", std::string("plan message: '") + key + "' is not a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+int64_t get_integer(const Napi::Object& object, const char* key, int64_t fallback) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) return fallback;
+  return value.As<Napi::Number>().Int64Value();
+}
+
+bool get_bool(const Napi::Object& object, const char* key) {
+  Napi::Value value = object.Get(key);
+  return value.IsBoolean() && value.As<Napi::Boolean>().Value();
+}
+
+DataType get_type(const Napi::Object& object) {
+  DataType type;
+  type.id = type_id_from_name(get_string(object, "type"));
+  type.dimension = uint32_t(get_integer(object, "dimension", 0));
+  return type;
+}
+
+Napi::Value parameter_value(const Reader& reader, uint32_t index) {
+  if (index >= reader.params.Length()) {
+    throw EngineError("invalid_parameter", "no value bound for parameter " + std::to_string(index + 1), int(index));
+  }
+  return reader.params.Get(index);
+}
+
+CompareOperator compare_operator(const std::string& op) {
+  if (op == "=") return CompareOperator::Equal;
+  if (op == "<>") return CompareOperator::NotEqual;
+  if (op == "<") return CompareOperator::Less;
+  if (op == "<=") return CompareOperator::LessEqual;
+  if (op == ">") return CompareOperator::Greater;
+  if (op == ">=") return CompareOperator::GreaterEqual;
+  throw EngineError("internal_error", "unknown comparison " + op);
+}
+
+ArithmeticOperator arithmetic_operator(const std::string& op) {
+  if (op == "+") return ArithmeticOperator::Add;
+  if (op == "-") return ArithmeticOperator::Subtract;
+  if (op == "*") return ArithmeticOperator::Multiply;
+  if (op == "/") return ArithmeticOperator::Divide;
+  if (op == "%") return ArithmeticOperator::Modulo;
+  throw EngineError("internal_error", "unknown arithmetic operator " + op);
+}
+
+std::unique_ptr<Expression> read_expression(const Napi::Object& object, const Reader& reader) {
+  auto e = std::make_unique<Expression>();
+  const std::string kind = get_string(object, "kind");
+  e->id = int(get_integer(object, "id", -1));
+  if (object.Has("type")) e->type = get_type(object);
+  auto arg = [&](const char* key) { return read_expression(object.Get(key).As<Napi::Object>(), reader); };
+  if (kind == "column") {
+    e->kind = ExpressionKind::Column;
+    e->column = int(get_integer(object, "index", -1));
+  } else if (kind == "constant" || kind == "parameter") {
+    e->kind = ExpressionKind::Constant;
+    ConversionSite site;
+    site.expression = e->id;
+    Napi::Value value;
+    if (kind == "parameter") {
+      const uint32_t index = uint32_t(get_integer(object, "index", 0));
+      site.parameter = int(index);
+      value = parameter_value(reader, index);
+    } else {
+      site.sql_text = get_bool(object, "sqlText");
+      value = object.Get("value");
+    }
+    e->constant = js_to_value(reader.env, value, e->type, site);
+  } else if (kind == "now") {
+    e->kind = ExpressionKind::Constant;
+    e->constant = Value::of_integer(TypeId::Timestamp, reader.statement_time);
+  } else if (kind == "compare") {
+    e->kind = ExpressionKind::Compare;
+    e->compare = compare_operator(get_string(object, "op"));
+    e->args.push_back(arg("left"));
+    e->args.push_back(arg("right"));
+  } else if (kind == "and" || kind == "or") {
+    e->kind = kind == "and" ? ExpressionKind::And : ExpressionKind::Or;
+    Napi::Array args = object.Get("args").As<Napi::Array>();
+    for (uint32_t i = 0; i < args.Length(); i++) e->args.push_back(read_expression(args.Get(i).As<Napi::Object>(), reader));
+  } else if (kind == "not") {
+    e->kind = ExpressionKind::Not;
+    e->args.push_back(arg("arg"));
+  } else if (kind == "is_null") {
+    e->kind = ExpressionKind::IsNull;
+    e->negated = get_bool(object, "negated");
+    e->args.push_back(arg("arg"));
+  } else if (kind == "arithmetic") {
+    e->kind = ExpressionKind::Arithmetic;
+    e->arithmetic = arithmetic_operator(get_string(object, "op"));
+    e->args.push_back(arg("left"));
+    e->args.push_back(arg("right"));
+  } else if (kind == "negate") {
+    e->kind = ExpressionKind::Negate;
+    e->args.push_back(arg("arg"));
+  } else if (kind == "cast") {
+    e->kind = ExpressionKind::Cast;
+    e->args.push_back(arg("arg"));
+  } else {
+    throw EngineError("internal_error", "unknown expression kind in plan: " + kind);
+  }
+  return e;
+}
+
+std::vector<std::unique_ptr<Expression>> read_expressions(const Napi::Value& value, const Reader& reader) {
+  std::vector<std::unique_ptr<Expression>> out;
+  if (!value.IsArray()) return out;
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(read_expression(array.Get(i).As<Napi::Object>(), reader));
+  return out;
+}
+
+AggregateFunction aggregate_function(const std::string& name) {
+  if (name == "count_star") return AggregateFunction::CountStar;
+  if (name == "count") return AggregateFunction::Count;
+  if (name == "sum") return AggregateFunction::Sum;
+  if (name == "avg") return AggregateFunction::Average;
+  if (name == "min") return AggregateFunction::Min;
+  if (name == "max") return AggregateFunction::Max;
+  throw EngineError("internal_error", "unknown aggregate " + name);
+}
+
+std::unique_ptr<PlanNode> read_plan(const Napi::Object& object, const Reader& reader) {
+  auto node = std::make_unique<PlanNode>();
+  const std::string op = get_string(object, "op");
+  if (object.Has("input") && object.Get("input").IsObject()) node->input = read_plan(object.Get("input").As<Napi::Object>(), reader);
+  if (op == "scan") {
+    node->kind = PlanKind::Scan;
+    node->table = get_string(object, "table");
+    Napi::Array columns = object.Get("columns").As<Napi::Array>();
+    for (uint32_t i = 0; i < columns.Length(); i++) node->columns.push_back(columns.Get(i).As<Napi::Number>().Uint32Value());
+    if (object.Get("filter").IsObject()) node->filter = read_expression(object.Get("filter").As<Napi::Object>(), reader);
+  } else if (op == "filter") {
+    node->kind = PlanKind::Filter;
+    node->predicate = read_expression(object.Get("predicate").As<Napi::Object>(), reader);
+  } else if (op == "project") {
+    node->kind = PlanKind::Project;
+    node->expressions = read_expressions(object.Get("expressions"), reader);
+  } else if (op == "aggregate") {
+    node->kind = PlanKind::Aggregate;
+    node->groups = read_expressions(object.Get("groups"), reader);
+    Napi::Array aggregates = object.Get("aggregates").As<Napi::Array>();
+    for (uint32_t i = 0; i < aggregates.Length(); i++) {
+      Napi::Object entry = aggregates.Get(i).As<Napi::Object>();
+      AggregateCall call;
+      call.function = aggregate_function(get_string(entry, "function"));
+      call.distinct = get_bool(entry, "distinct");
+      call.type = get_type(entry);
+      if (entry.Get("argument").IsObject()) call.argument = read_expression(entry.Get("argument").As<Napi::Object>(), reader);
+      node->aggregates.push_back(std::move(call));
+    }
+  } else if (op == "sort") {
+    node->kind = PlanKind::Sort;
+    Napi::Array keys = object.Get("keys").As<Napi::Array>();
+    for (uint32_t i = 0; i < keys.Length(); i++) {
+      Napi::Object entry = keys.Get(i).As<Napi::Object>();
+      SortKey key;
+      key.expression = read_expression(entry.Get("expression").As<Napi::Object>(), reader);
+      key.descending = get_bool(entry, "descending");
+      key.nulls_first = get_bool(entry, "nullsFirst");
+      node->keys.push_back(std::move(key));
+    }
+    node->limit = get_integer(object, "limit", -1);
+  } else if (op == "limit") {
+    node->kind = PlanKind::Limit;
+    node->limit = get_integer(object, "limit", -1);
+    node->offset = get_integer(object, "offset", 0);
+  } else {
+    throw EngineError("internal_error", "unknown plan operator " + op);
+  }
+  return node;
+}
+
+void read_insert(const Napi::Object& message, const Reader& reader, Statement& statement) {
+  InsertRows& insert = statement.insert;
+  insert.table = get_string(message, "table");
+  insert.statement_time_micros = reader.statement_time;
+  Napi::Array columns = message.Get("columns").As<Napi::Array>();
+  Napi::Array types = message.Get("types").As<Napi::Array>();
+  const size_t width = columns.Length();
+  for (uint32_t i = 0; i < width; i++) {
+    insert.target_columns.push_back(int(columns.Get(i).As<Napi::Number>().Int32Value()));
+    insert.supplied.emplace_back(get_type(types.Get(i).As<Napi::Object>()));
+  }
+  insert.row_count = size_t(get_integer(message, "rowCount", 0));
+  Napi::Int32Array cells = message.Get("cells").As<Napi::Int32Array>();
+  if (cells.ElementLength() != insert.row_count * width) throw EngineError("internal_error", "insert cells do not match rows × columns");
+  Napi::Array constants = message.Get("constants").As<Napi::Array>();
+  // Constants are converted per use (not cached) because each may target a different column type.
+  std::vector<napi_value> constant_values(constants.Length());
+  std::vector<bool> constant_sql_text(constants.Length());
+  for (uint32_t i = 0; i < constants.Length(); i++) {
+    Napi::Object entry = constants.Get(i).As<Napi::Object>();
+    constant_values[i] = entry.Get("value");
+    constant_sql_text[i] = get_bool(entry, "sqlText");
+  }
+  const uint32_t param_count = reader.params.Length();
+  std::vector<napi_value> param_values(param_count);
+  for (uint32_t i = 0; i < param_count; i++) param_values[i] = reader.params.Get(i);
+  const int32_t* cell = cells.Data();
+  for (size_t c = 0; c < width; c++) insert.supplied[c].reserve(insert.row_count);
+  for (size_t row = 0; row < insert.row_count; row++) {
+    for (size_t c = 0; c < width; c++) {
+      const int32_t code = cell[row * width + c];
+      Column& column = insert.supplied[c];
+      ConversionSite site;
+      if (code >= 0) {
+        if (uint32_t(code) >= param_count) {
+          throw EngineError("invalid_parameter", "no value bound for parameter " + std::to_string(code + 1), code);
+        }
+        site.parameter = code;
+        append_js_value(column, reader.env, param_values[code], site);
+      } else if (code == kCellNow) {
+        if (column.type().id != TypeId::Timestamp) {
+          throw EngineError("datatype_mismatch", "column is of type " + column.type().name() + " but NOW() is a timestamp");
+        }
+        column.append<int64_t>(reader.statement_time);
+      } else {
+        const size_t index = size_t(kFirstConstantCell - code);
+        site.sql_text = constant_sql_text[index];
+        site.expression = int(index);
+        append_js_value(column, reader.env, constant_values[index], site);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Napi::Array& params) {
+  auto statement = std::make_unique<Statement>();
+  Reader reader{message.Env(), params, current_time_micros()};
+  const std::string kind = get_string(message, "kind");
+  if (kind == "create_table") {
+    statement->kind = StatementKind::CreateTable;
+    statement->if_exists = get_bool(message, "ifNotExists");
+    statement->schema.name = get_string(message, "name");
+    Napi::Array columns = message.Get("columns").As<Napi::Array>();
+    for (uint32_t i = 0; i < columns.Length(); i++) {
+      Napi::Object entry = columns.Get(i).As<Napi::Object>();
+      ColumnSchema column;
+      column.name = get_string(entry, "name");
+      column.type = get_type(entry);
+      column.not_null = get_bool(entry, "notNull");
+      if (entry.Get("default").IsObject()) {
+        Napi::Object fallback = entry.Get("default").As<Napi::Object>();
+        if (get_string(fallback, "kind") == "now") {
+          column.default_kind = DefaultKind::Now;
+        } else {
+          ConversionSite site;
+          site.sql_text = get_bool(fallback, "sqlText");
+          site.expression = int(get_integer(fallback, "id", -1));
+          column.default_value = js_to_value(reader.env, fallback.Get("value"), column.type, site);
+          column.default_kind = column.default_value.is_null() ? DefaultKind::None : DefaultKind::Constant;
+        }
+      }
+      statement->schema.columns.push_back(std::move(column));
+    }
+    Napi::Array key = message.Get("primaryKey").As<Napi::Array>();
+    for (uint32_t i = 0; i < key.Length(); i++) statement->schema.primary_key.push_back(key.Get(i).As<Napi::Number>().Uint32Value());
+  } else if (kind == "drop_table") {
+    statement->kind = StatementKind::DropTable;
+    statement->if_exists = get_bool(message, "ifExists");
+    Napi::Array names = message.Get("names").As<Napi::Array>();
+    for (uint32_t i = 0; i < names.Length(); i++) statement->names.push_back(names.Get(i).As<Napi::String>().Utf8Value());
+  } else if (kind == "insert") {
+    statement->kind = StatementKind::Insert;
+    read_insert(message, reader, *statement);
+  } else if (kind == "query") {
+    statement->kind = StatementKind::Query;
+    statement->plan = read_plan(message.Get("plan").As<Napi::Object>(), reader);
+  } else {
+    throw EngineError("internal_error", "unknown statement kind " + kind);
+  }
+  return statement;
+}
+
+}  // namespace replaydb

@@ -1,0 +1,93 @@
+// Result columns → external ArrayBuffers; text columns → JS strings in bulk.
+#include "binding/result_columns.hpp"
+
+namespace replaydb {
+namespace {
+
+const char* type_name(TypeId id) {
+  switch (id) {
+    case TypeId::Int: return "int";
+    case TypeId::BigInt: return "bigint";
+    case TypeId::Real: return "real";
+    case TypeId::Double: return "double";
+    case TypeId::Boolean: return "boolean";
+    case TypeId::Text: return "text";
+    case TypeId::Jsonb: return "jsonb";
+    case TypeId::Vector: return "vector";
+    case TypeId::Timestamp: return "timestamp";
+    case TypeId::Null: return "null";
+  }
+  return "null";
+}
+
+template <typename T>
+Napi::ArrayBuffer external_buffer(Napi::Env env, std::vector<T>&& vector) {
+  if (vector.empty()) return Napi::ArrayBuffer::New(env, 0);
+  auto* owned = new std::vector<T>(std::move(vector));
+  return Napi::ArrayBuffer::New(env, owned->data(), owned->size() * sizeof(T),
+                                [](Napi::Env, void*, std::vector<T>* hint) { delete hint; }, owned);
+}
+
+}  // namespace
+
+Napi::Object result_to_js(Napi::Env env, StatementResult& result) {
+  Napi::Object out = Napi::Object::New(env);
+  if (!result.has_rows) {
+    out.Set("rowCount", Napi::Number::New(env, double(result.affected)));
+    return out;
+  }
+  out.Set("rowCount", Napi::Number::New(env, double(result.chunk.rows)));
+  Napi::Array columns = Napi::Array::New(env, result.chunk.columns.size());
+  for (size_t c = 0; c < result.chunk.columns.size(); c++) {
+    Column& column = result.chunk.columns[c];
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("type", type_name(column.type().id));
+    entry.Set("dimension", Napi::Number::New(env, column.type().dimension));
+    entry.Set("length", Napi::Number::New(env, double(column.size())));
+    const bool variable = column.type().is_variable_width();
+    if (column.has_nulls()) entry.Set("validity", external_buffer(env, std::move(column.validity())));
+    if (variable) entry.Set("offsets", external_buffer(env, std::move(column.offsets())));
+    entry.Set("data", external_buffer(env, std::move(column.data())));
+    columns.Set(uint32_t(c), entry);
+  }
+  out.Set("columns", columns);
+  return out;
+}
+
+Napi::Value decode_text_column(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint32Array offsets = info[0].As<Napi::Uint32Array>();
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  const uint8_t* validity = nullptr;
+  if (info.Length() > 2 && info[2].IsTypedArray()) validity = info[2].As<Napi::Uint8Array>().Data();
+  const size_t rows = offsets.ElementLength() == 0 ? 0 : offsets.ElementLength() - 1;
+  const uint32_t* offset = offsets.Data();
+  const char* bytes = reinterpret_cast<const char*>(data.Data());
+  const size_t byte_length = data.ByteLength();
+  Napi::Array out = Napi::Array::New(env, rows);
+  napi_value null_value = env.Null();
+  for (size_t row = 0; row < rows; row++) {
+    if (validity && !validity[row]) {
+      napi_set_element(env, out, uint32_t(row), null_value);
+      continue;
+    }
+    if (offset[row + 1] < offset[row] || offset[row + 1] > byte_length) {
+      throw Napi::RangeError::New(env, "text column offsets out of range");
+    }
+    napi_value text;
+    napi_create_string_utf8(env, bytes + offset[row], offset[row + 1] - offset[row], &text);
+    napi_set_element(env, out, uint32_t(row), text);
+  }
+  return out;
+}
+
+Napi::Error engine_error_to_js(Napi::Env env, const std::string& code, const std::string& message, int parameter, int expression) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("name", "EngineError");
+  error.Set("code", code);
+  if (parameter >= 0) error.Set("parameter", Napi::Number::New(env, parameter));
+  if (expression >= 0) error.Set("expression", Napi::Number::New(env, expression));
+  return error;
+}
+
+}  // namespace replaydb

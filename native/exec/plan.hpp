@@ -1,0 +1,89 @@
+// Physical plans: the operator trees the TypeScript planner sends in one message per
+// statement. Operators materialise their output as a Chunk (one Column per output
+// column) and read their input a batch (kBatchRows rows) at a time.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/column.hpp"
+#include "expr/expression.hpp"
+
+namespace replaydb {
+
+constexpr size_t kBatchRows = 2048;
+
+enum class PlanKind { Scan, Filter, Project, Aggregate, Sort, Limit };
+
+enum class AggregateFunction { CountStar, Count, Sum, Average, Min, Max };
+
+struct AggregateCall {
+  AggregateFunction function = AggregateFunction::CountStar;
+  bool distinct = false;
+  std::unique_ptr<Expression> argument;  // null for count(*)
+  DataType type;                         // result type
+};
+
+struct SortKey {
+  std::unique_ptr<Expression> expression;
+  bool descending = false;
+  bool nulls_first = false;
+};
+
+struct PlanNode {
+  PlanKind kind = PlanKind::Scan;
+  std::unique_ptr<PlanNode> input;
+
+  // Scan: `filter` reads the table's columns by schema index; output is `columns`.
+  std::string table;
+  std::vector<uint32_t> columns;
+  std::unique_ptr<Expression> filter;
+
+  // Filter
+  std::unique_ptr<Expression> predicate;
+
+  // Project: output column i is expressions[i] over the input.
+  std::vector<std::unique_ptr<Expression>> expressions;
+
+  // Aggregate: output is the group expressions, then the aggregates.
+  std::vector<std::unique_ptr<Expression>> groups;
+  std::vector<AggregateCall> aggregates;
+
+  // Sort (keeps only the first `limit` rows when limit >= 0: top-k)
+  std::vector<SortKey> keys;
+
+  // Limit (and Sort's top-k)
+  int64_t limit = -1;
+  int64_t offset = 0;
+};
+
+struct Chunk {
+  std::vector<Column> columns;
+  size_t rows = 0;
+
+  Batch batch(size_t start, size_t count) const {
+    Batch out;
+    out.size = count;
+    for (const Column& column : columns) out.columns.push_back(column.view().slice(start, count));
+    return out;
+  }
+};
+
+class Database;
+class CancellationToken;
+
+struct ExecutionContext {
+  const Database& database;
+  const CancellationToken* cancellation = nullptr;
+  void check_cancelled() const;
+};
+
+Chunk execute_plan(const PlanNode& node, const ExecutionContext& context);
+Chunk run_scan(const PlanNode& node, const ExecutionContext& context);
+Chunk run_filter(const PlanNode& node, const ExecutionContext& context);
+Chunk run_project(const PlanNode& node, const ExecutionContext& context);
+Chunk run_aggregate(const PlanNode& node, const ExecutionContext& context);
+Chunk run_sort(const PlanNode& node, const ExecutionContext& context);
+Chunk run_limit(const PlanNode& node, const ExecutionContext& context);
+
+}  // namespace replaydb

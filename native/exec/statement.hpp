@@ -1,0 +1,35 @@
+// A statement ready to run: what the binding layer built from one plan message, with every
+// parameter already converted. Running it needs no JavaScript, so it can run on a worker
+// thread.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/cancellation.hpp"
+#include "exec/insert_rows.hpp"
+#include "exec/plan.hpp"
+#include "store/database.hpp"
+
+namespace replaydb {
+
+enum class StatementKind { CreateTable, DropTable, Insert, Query };
+
+struct Statement {
+  StatementKind kind = StatementKind::Query;
+  TableSchema schema;             // CreateTable
+  bool if_exists = false;         // CreateTable (IF NOT EXISTS) / DropTable (IF EXISTS)
+  std::vector<std::string> names; // DropTable
+  InsertRows insert;              // Insert
+  std::unique_ptr<PlanNode> plan; // Query
+};
+
+struct StatementResult {
+  bool has_rows = false;  // a query: `chunk` holds the result columns
+  Chunk chunk;
+  size_t affected = 0;  // rows inserted
+};
+
+StatementResult run_statement(Database& database, Statement& statement, const CancellationToken* cancellation);
+
+}  // namespace replaydb

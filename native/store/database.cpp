@@ -1,0 +1,413 @@
+// Opening, mutating, sealing and closing a database directory (layout in FORMAT.md).
+#include "store/database.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "common/error.hpp"
+#include "store/tail_log.hpp"
+
+namespace replaydb {
+namespace {
+
+constexpr const char* kMarkerFile = "REPLAYDB";
+constexpr const char* kMarkerText = "replaydb database\nformat 1\n";
+
+int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/** Time-ordered unique id: 13 hex digits of µs since the epoch, '-', 8 random hex digits. */
+std::string new_id() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%013llx-%08llx", static_cast<unsigned long long>(now_micros()),
+                static_cast<unsigned long long>(random() & 0xffffffffull));
+  return buffer;
+}
+
+std::string trim_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+void append_key_part(std::string& key, const ColumnView& view, size_t row) {
+  if (view.type.is_variable_width()) {
+    std::string_view bytes = view.bytes(row);
+    const uint32_t length = uint32_t(bytes.size());
+    key.append(reinterpret_cast<const char*>(&length), 4);
+    key.append(bytes.data(), bytes.size());
+  } else {
+    key.append(reinterpret_cast<const char*>(view.fixed(row)), view.type.width());
+  }
+}
+
+}  // namespace
+
+size_t TableState::row_count() const {
+  size_t rows = tail_rows;
+  for (const SegmentEntry& entry : segment_entries) rows += entry.row_count;
+  return rows;
+}
+
+std::shared_ptr<Segment> TableState::segment(size_t index, const std::string& directory) const {
+  std::lock_guard<std::mutex> guard(segment_mutex_);
+  if (segments_.size() < segment_entries.size()) segments_.resize(segment_entries.size());
+  if (!segments_[index]) {
+    auto segment = std::make_shared<Segment>(directory + "/" + segment_entries[index].file);
+    if (segment->row_count() != segment_entries[index].row_count || segment->column_count() != schema.columns.size()) {
+      throw corrupt_file(segment->path(), "segment does not match its manifest entry");
+    }
+    for (size_t c = 0; c < schema.columns.size(); c++) {
+      if (segment->info(c).type != schema.columns[c].type) throw corrupt_file(segment->path(), "segment column types do not match the schema");
+    }
+    segments_[index] = std::move(segment);
+  }
+  return segments_[index];
+}
+
+std::unique_ptr<Database> Database::open(const std::string& path, const DatabaseOptions& options) {
+  std::unique_ptr<Database> database(new Database(path, options));
+  if (!file_exists(path)) {
+    if (!options.create) throw StorageError("undefined_object", path, "database does not exist");
+    make_directories(path);
+  }
+  if (!is_directory(path)) throw StorageError("io_error", path, "not a directory");
+  const std::string marker = path + "/" + kMarkerFile;
+  if (!file_exists(marker)) {
+    if (!list_directory(path).empty()) {
+      throw StorageError("undefined_object", path, "directory is not empty and is not a replaydb database");
+    }
+    write_file_atomically(marker, kMarkerText, true);
+  } else if (read_file(marker).rfind("replaydb database\n", 0) != 0) {
+    throw corrupt_file(marker, "unrecognised database marker");
+  }
+  if (!database->lock_.try_lock(path + "/LOCK")) {
+    throw StorageError("lock_not_available", path, "database is already open in another process");
+  }
+  if (!file_exists(path + "/HEAD")) database->initialize_directory();
+  database->load();
+  return database;
+}
+
+Database::~Database() {
+  try {
+    close();
+  } catch (...) {
+    // Destructors must not throw; whatever was written to the log is replayed on next open.
+  }
+}
+
+void Database::initialize_directory() {
+  make_directories(path_ + "/refs/heads");
+  make_directories(path_ + "/manifests");
+  make_directories(path_ + "/segments");
+  make_directories(path_ + "/tail");
+  Manifest manifest;
+  manifest.id = new_id();
+  manifest.kind = VersionKind::Create;
+  manifest.time_micros = now_micros();
+  manifest.tail_log = manifest.id + ".log";
+  write_file_atomically(path_ + "/manifests/" + manifest.id, encode_manifest(manifest), true);
+  write_file_atomically(path_ + "/refs/heads/main", manifest.id + "\n", true);
+  write_file_atomically(path_ + "/HEAD", "main\n", true);
+}
+
+void Database::load() {
+  branch_ = trim_line(read_file(path_ + "/HEAD"));
+  const std::string ref_path = path_ + "/refs/heads/" + branch_;
+  if (!file_exists(ref_path)) throw corrupt_file(ref_path, "the current branch has no ref");
+  const std::string id = trim_line(read_file(ref_path));
+  const std::string manifest_path = path_ + "/manifests/" + id;
+  if (!file_exists(manifest_path)) throw corrupt_file(manifest_path, "the manifest named by " + ref_path + " is missing");
+  manifest_ = decode_manifest(read_file(manifest_path), manifest_path);
+  next_table_id_ = manifest_.next_table_id;
+  tables_.clear();
+  for (const ManifestTable& entry : manifest_.tables) {
+    auto table = std::make_unique<TableState>();
+    table->schema = entry.schema;
+    table->segment_entries = entry.segments;
+    for (const ColumnSchema& column : table->schema.columns) table->tail.emplace_back(column.type);
+    tables_[table->schema.name] = std::move(table);
+  }
+  const std::string log_path = path_ + "/tail/" + manifest_.tail_log;
+  if (file_exists(log_path)) {
+    ReplayedLog log = read_tail_log(log_path);
+    for (const std::string& record : log.records) apply_record(record, log_path);
+    if (log.torn || log.valid_length < 16) {
+      // Cut the torn record so new records follow the last whole one.
+      AppendFile repair(log_path);
+      if (log.valid_length < 16) {
+        repair.truncate(0);
+        repair.write_all(tail_log_header());
+      } else {
+        repair.truncate(log.valid_length);
+      }
+      repair.sync();
+    }
+  } else {
+    AppendFile created(log_path);
+    created.write_all(tail_log_header());
+    created.sync();
+  }
+  tail_log_.open(log_path);
+}
+
+void Database::apply_record(const std::string& payload, const std::string& file) {
+  ByteReader in(payload, file);
+  const uint8_t kind = in.get<uint8_t>();
+  switch (RecordKind(kind)) {
+    case RecordKind::CreateTable: {
+      TableSchema schema = read_schema(in);
+      auto table = std::make_unique<TableState>();
+      table->schema = schema;
+      for (const ColumnSchema& column : schema.columns) table->tail.emplace_back(column.type);
+      next_table_id_ = std::max(next_table_id_, schema.id + 1);
+      tables_[schema.name] = std::move(table);
+      schema_version_++;
+      break;
+    }
+    case RecordKind::DropTable: {
+      const uint32_t count = in.get<uint32_t>();
+      for (uint32_t i = 0; i < count; i++) tables_.erase(in.get_string());
+      schema_version_++;
+      break;
+    }
+    case RecordKind::Insert: {
+      const uint32_t table_id = in.get<uint32_t>();
+      TableState* target = nullptr;
+      for (auto& [name, table] : tables_) {
+        if (table->schema.id == table_id) target = table.get();
+      }
+      if (!target) throw corrupt_file(file, "insert record for unknown table id " + std::to_string(table_id));
+      std::vector<Column> columns = decode_insert_columns(in, target->schema);
+      const size_t rows = columns.empty() ? 0 : columns[0].size();
+      for (size_t c = 0; c < columns.size(); c++) target->tail[c].append_column(columns[c]);
+      target->tail_rows += rows;
+      if (target->primary_keys_) {
+        for (std::string& key : primary_key_strings(*target, columns, rows)) target->primary_keys_->insert(std::move(key));
+      }
+      break;
+    }
+    default:
+      throw corrupt_file(file, "unknown tail log record kind " + std::to_string(kind));
+  }
+}
+
+void Database::check_open() const {
+  if (closed_) throw EngineError("connection_closed", "the database is closed");
+}
+
+void Database::append_record(const std::string& payload) {
+  std::string frame;
+  frame_record(frame, payload);
+  tail_log_.write_all(frame);
+  if (options_.sync_full) tail_log_.sync();
+}
+
+const TableState* Database::find_table(const std::string& name) const {
+  auto found = tables_.find(name);
+  return found == tables_.end() ? nullptr : found->second.get();
+}
+
+TableState* Database::find_table_mutable(const std::string& name) {
+  auto found = tables_.find(name);
+  return found == tables_.end() ? nullptr : found->second.get();
+}
+
+std::vector<const TableState*> Database::tables() const {
+  std::vector<const TableState*> out;
+  for (const auto& [name, table] : tables_) out.push_back(table.get());
+  return out;
+}
+
+bool Database::create_table(TableSchema schema, bool if_not_exists) {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  check_open();
+  if (tables_.count(schema.name)) {
+    if (if_not_exists) return false;
+    throw EngineError("duplicate_table", "relation \"" + schema.name + "\" already exists");
+  }
+  schema.id = next_table_id_;
+  std::string payload;
+  ByteWriter out(payload);
+  out.put<uint8_t>(uint8_t(RecordKind::CreateTable));
+  write_schema(out, schema);
+  append_record(payload);
+  apply_record(payload, tail_log_.path());
+  return true;
+}
+
+void Database::drop_tables(const std::vector<std::string>& names, bool if_exists) {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  check_open();
+  std::vector<std::string> present;
+  for (const std::string& name : names) {
+    if (tables_.count(name)) {
+      present.push_back(name);
+    } else if (!if_exists) {
+      throw EngineError("undefined_table", "table \"" + name + "\" does not exist");
+    }
+  }
+  if (present.empty()) return;
+  std::string payload;
+  ByteWriter out(payload);
+  out.put<uint8_t>(uint8_t(RecordKind::DropTable));
+  out.put<uint32_t>(uint32_t(present.size()));
+  for (const std::string& name : present) out.put_string(name);
+  append_record(payload);
+  apply_record(payload, tail_log_.path());
+}
+
+void Database::check_not_null(const TableState& table, const std::vector<Column>& columns) const {
+  for (size_t c = 0; c < columns.size(); c++) {
+    if (table.schema.columns[c].not_null && columns[c].has_nulls() && columns[c].null_count() > 0) {
+      throw EngineError("not_null_violation", "null value in column \"" + table.schema.columns[c].name + "\" of relation \"" +
+                                                  table.schema.name + "\" violates not-null constraint");
+    }
+  }
+}
+
+std::vector<std::string> Database::primary_key_strings(const TableState& table, const std::vector<Column>& columns,
+                                                       size_t rows) const {
+  std::vector<std::string> keys(rows);
+  for (uint32_t index : table.schema.primary_key) {
+    const ColumnView view = columns[index].view();
+    for (size_t row = 0; row < rows; row++) append_key_part(keys[row], view, row);
+  }
+  return keys;
+}
+
+void Database::build_primary_keys(TableState& table) {
+  auto keys = std::make_unique<std::unordered_set<std::string>>();
+  keys->reserve(table.row_count());
+  for (size_t s = 0; s < table.segment_entries.size(); s++) {
+    std::shared_ptr<Segment> segment = table.segment(s, segments_directory());
+    std::vector<ColumnView> views;
+    for (uint32_t index : table.schema.primary_key) views.push_back(segment->column(index));
+    for (size_t row = 0; row < segment->row_count(); row++) {
+      std::string key;
+      for (const ColumnView& view : views) append_key_part(key, view, row);
+      keys->insert(std::move(key));
+    }
+  }
+  for (std::string& key : primary_key_strings(table, table.tail, table.tail_rows)) keys->insert(std::move(key));
+  table.primary_keys_ = std::move(keys);
+}
+
+void Database::insert(const std::string& table_name, std::vector<Column> columns, size_t row_count) {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  check_open();
+  TableState* table = find_table_mutable(table_name);
+  if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
+  if (columns.size() != table->schema.columns.size()) throw EngineError("internal_error", "insert has the wrong column count");
+  if (row_count == 0) return;
+  check_not_null(*table, columns);
+
+  std::vector<std::string> keys;
+  if (!table->schema.primary_key.empty()) {
+    if (!table->primary_keys_) build_primary_keys(*table);
+    keys = primary_key_strings(*table, columns, row_count);
+    std::unordered_set<std::string> seen;
+    for (size_t row = 0; row < row_count; row++) {
+      if (table->primary_keys_->count(keys[row]) || !seen.insert(keys[row]).second) {
+        std::string columns_text;
+        for (uint32_t index : table->schema.primary_key) {
+          columns_text += (columns_text.empty() ? "" : ", ") + table->schema.columns[index].name;
+        }
+        throw EngineError("unique_violation", "duplicate key value violates primary key of \"" + table_name + "\": key (" +
+                                                  columns_text + ") already exists");
+      }
+    }
+  }
+
+  std::string payload;
+  encode_insert_record(payload, table->schema.id, columns, row_count);
+  append_record(payload);
+  for (size_t c = 0; c < columns.size(); c++) table->tail[c].append_column(columns[c]);
+  table->tail_rows += row_count;
+  if (table->primary_keys_) {
+    for (std::string& key : keys) table->primary_keys_->insert(std::move(key));
+  }
+  if (tail_log_.size() > options_.seal_threshold_bytes) seal_locked(VersionKind::Seal, "");
+}
+
+std::string Database::new_tail_log() {
+  const std::string name = new_id() + ".log";
+  AppendFile created(path_ + "/tail/" + name);
+  created.write_all(tail_log_header());
+  created.sync();
+  return name;
+}
+
+std::string Database::seal(VersionKind kind, const std::string& message) {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  check_open();
+  seal_locked(kind, message);
+  return manifest_.id;
+}
+
+void Database::seal_locked(VersionKind kind, const std::string& message) {
+  Manifest next;
+  next.id = new_id();
+  next.parent = manifest_.id;
+  next.kind = kind;
+  next.message = message;
+  next.time_micros = now_micros();
+  next.next_table_id = next_table_id_;
+  std::vector<std::pair<TableState*, SegmentEntry>> sealed;
+  for (auto& [name, table] : tables_) {
+    ManifestTable entry;
+    entry.schema = table->schema;
+    entry.segments = table->segment_entries;
+    if (table->tail_rows > 0) {
+      std::vector<const Column*> columns;
+      for (const Column& column : table->tail) columns.push_back(&column);
+      SegmentEntry segment;
+      segment.file = std::to_string(table->schema.id) + "-" + new_id() + ".seg";
+      segment.row_count = table->tail_rows;
+      write_file_atomically(segments_directory() + "/" + segment.file, encode_segment(columns, table->tail_rows), true);
+      entry.segments.push_back(segment);
+      sealed.emplace_back(table.get(), segment);
+    }
+    next.tables.push_back(std::move(entry));
+  }
+  next.tail_log = new_tail_log();
+  write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
+  // The ref swap is the commit point: before it the old version and its log are current.
+  write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
+
+  const std::string old_log = tail_log_.path();
+  for (auto& [table, segment] : sealed) {
+    table->segment_entries.push_back(segment);
+    for (Column& column : table->tail) column = Column(column.type());
+    table->tail_rows = 0;
+  }
+  tail_log_.open(path_ + "/tail/" + next.tail_log);
+  remove_file(old_log);
+  manifest_ = std::move(next);
+}
+
+void Database::sync() {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  check_open();
+  tail_log_.sync();
+}
+
+void Database::close() {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  if (closed_) return;
+  bool pending = false;
+  for (auto& [name, table] : tables_) pending = pending || table->tail_rows > 0;
+  if (pending) {
+    seal_locked(VersionKind::Seal, "");
+  } else {
+    tail_log_.sync();
+  }
+  tail_log_.close();
+  closed_ = true;
+  lock_.unlock();
+}
+
+}  // namespace replaydb

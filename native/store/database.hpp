@@ -1,0 +1,113 @@
+// Database: one open database directory. It owns the lock, the current version (manifest),
+// each table's sealed segments and unsealed tail rows, and the tail log; it applies DDL and
+// inserts atomically and durably, and seals the tail into segments plus a new version.
+//
+// Thread safety: statements may run on worker threads. Readers hold `read_lock()` for the
+// whole statement; every mutation takes the exclusive lock itself. Segments are opened
+// lazily (on first scan) under their table's own mutex, so opening a database reads only
+// its manifest and tail log.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/column.hpp"
+#include "store/files.hpp"
+#include "store/manifest.hpp"
+#include "store/schema.hpp"
+#include "store/segment.hpp"
+
+namespace replaydb {
+
+struct DatabaseOptions {
+  /** fdatasync the tail log after every statement (open(dir, { sync: 'full' })). */
+  bool sync_full = false;
+  /** Create the directory and an empty database when it does not exist. */
+  bool create = true;
+  /** Seal the tail into segments once the tail log grows past this many bytes. */
+  uint64_t seal_threshold_bytes = 64ull << 20;
+};
+
+class TableState {
+ public:
+  TableSchema schema;
+  std::vector<SegmentEntry> segment_entries;
+  std::vector<Column> tail;  // one per schema column
+  size_t tail_rows = 0;
+
+  size_t row_count() const;
+  /** The sealed segment `index`, mapped on first use. */
+  std::shared_ptr<Segment> segment(size_t index, const std::string& directory) const;
+
+ private:
+  friend class Database;
+  mutable std::mutex segment_mutex_;
+  mutable std::vector<std::shared_ptr<Segment>> segments_;
+  std::unique_ptr<std::unordered_set<std::string>> primary_keys_;  // built on first insert
+};
+
+class Database {
+ public:
+  static std::unique_ptr<Database> open(const std::string& path, const DatabaseOptions& options);
+  ~Database();
+
+  const std::string& path() const { return path_; }
+  std::shared_lock<std::shared_mutex> read_lock() const { return std::shared_lock<std::shared_mutex>(mutex_); }
+  /** Caller holds read_lock(). */
+  const TableState* find_table(const std::string& name) const;
+  /** Caller holds read_lock(). */
+  std::vector<const TableState*> tables() const;
+  /** Bumped by every schema change; lets the planner cache its catalog. */
+  uint64_t schema_version() const { return schema_version_; }
+  const std::string& version_id() const { return manifest_.id; }
+  std::string segments_directory() const { return path_ + "/segments"; }
+
+  /** Returns false (and changes nothing) when the table exists and `if_not_exists`. */
+  bool create_table(TableSchema schema, bool if_not_exists);
+  /** Drops every named table or none: an unknown name throws unless `if_exists`. */
+  void drop_tables(const std::vector<std::string>& names, bool if_exists);
+  /**
+   * Appends `row_count` rows given as one column per schema column. Checks NOT NULL and the
+   * primary key, then writes one log record and applies it; on any error nothing changes.
+   */
+  void insert(const std::string& table_name, std::vector<Column> columns, size_t row_count);
+  /** Seals every tail into segments and publishes a new version; returns its id. */
+  std::string seal(VersionKind kind, const std::string& message);
+  /** fdatasyncs the tail log. */
+  void sync();
+  /** Seals what is pending, syncs and releases the lock. Idempotent. */
+  void close();
+  bool is_closed() const { return closed_; }
+
+ private:
+  Database(std::string path, DatabaseOptions options) : path_(std::move(path)), options_(options) {}
+  void initialize_directory();
+  void load();
+  void apply_record(const std::string& payload, const std::string& file);
+  void append_record(const std::string& payload);
+  std::string new_tail_log();
+  TableState* find_table_mutable(const std::string& name);
+  void build_primary_keys(TableState& table);
+  void check_not_null(const TableState& table, const std::vector<Column>& columns) const;
+  std::vector<std::string> primary_key_strings(const TableState& table, const std::vector<Column>& columns, size_t rows) const;
+  void seal_locked(VersionKind kind, const std::string& message);
+  void check_open() const;
+
+  std::string path_;
+  DatabaseOptions options_;
+  mutable std::shared_mutex mutex_;
+  FileLock lock_;
+  std::string branch_ = "main";
+  Manifest manifest_;
+  std::map<std::string, std::unique_ptr<TableState>> tables_;
+  uint32_t next_table_id_ = 1;
+  AppendFile tail_log_;
+  uint64_t schema_version_ = 1;
+  bool closed_ = false;
+};
+
+}  // namespace replaydb

@@ -1,0 +1,42 @@
+// Manifests: one immutable file per version of the database, naming everything that
+// version holds: the schema, each table's sealed segments, and the tail log that
+// continues from it. A version becomes current when a ref (refs/heads/<branch>) is
+// atomically swapped to name its manifest. Layout in FORMAT.md.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/schema.hpp"
+
+namespace replaydb {
+
+constexpr uint32_t kManifestFormatVersion = 1;
+
+enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2 };
+
+struct SegmentEntry {
+  std::string file;  // name under segments/
+  uint64_t row_count = 0;
+};
+
+struct ManifestTable {
+  TableSchema schema;
+  std::vector<SegmentEntry> segments;
+};
+
+struct Manifest {
+  std::string id;
+  std::string parent;  // empty for the first version
+  VersionKind kind = VersionKind::Create;
+  std::string message;
+  int64_t time_micros = 0;
+  uint32_t next_table_id = 1;
+  std::vector<ManifestTable> tables;
+  std::string tail_log;  // name under tail/ of the log that continues this version
+};
+
+std::string encode_manifest(const Manifest& manifest);
+Manifest decode_manifest(const std::string& bytes, const std::string& file);
+
+}  // namespace replaydb

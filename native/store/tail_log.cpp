@@ -1,0 +1,128 @@
+// Framing, replay and record encoding of the tail log.
+#include "store/tail_log.hpp"
+
+#include <cstring>
+
+#include "common/crc32c.hpp"
+#include "common/error.hpp"
+
+namespace replaydb {
+namespace {
+constexpr char kLogMagic[8] = {'R', 'P', 'D', 'B', 'L', 'O', 'G', '1'};
+constexpr size_t kLogHeaderSize = 16;
+constexpr size_t kFrameHeaderSize = 8;
+}  // namespace
+
+std::string tail_log_header() {
+  std::string header;
+  ByteWriter out(header);
+  out.put_bytes(kLogMagic, 8);
+  out.put<uint32_t>(kTailLogFormatVersion);
+  out.put<uint32_t>(0);
+  return header;
+}
+
+void frame_record(std::string& out, std::string_view payload) {
+  ByteWriter writer(out);
+  writer.put<uint32_t>(uint32_t(payload.size()));
+  writer.put<uint32_t>(crc32c(payload.data(), payload.size()));
+  writer.put_bytes(payload.data(), payload.size());
+}
+
+ReplayedLog read_tail_log(const std::string& path) {
+  const std::string bytes = read_file(path);
+  ReplayedLog log;
+  if (bytes.size() < kLogHeaderSize) {
+    // A crash while creating the file can leave it shorter than its header: no records yet.
+    if (std::memcmp(bytes.data(), kLogMagic, std::min<size_t>(bytes.size(), 8)) != 0) {
+      throw corrupt_file(path, "not a replaydb tail log (bad magic)");
+    }
+    log.torn = !bytes.empty();
+    return log;
+  }
+  if (std::memcmp(bytes.data(), kLogMagic, 8) != 0) throw corrupt_file(path, "not a replaydb tail log (bad magic)");
+  ByteReader header(std::string_view(bytes).substr(8, 8), path);
+  const uint32_t version = header.get<uint32_t>();
+  if (version != kTailLogFormatVersion) {
+    throw StorageError("feature_not_supported", path, "tail log format version " + std::to_string(version) + " is not supported");
+  }
+  size_t position = kLogHeaderSize;
+  while (position < bytes.size()) {
+    const size_t left = bytes.size() - position;
+    if (left < kFrameHeaderSize) {
+      log.torn = true;
+      break;
+    }
+    uint32_t length, checksum;
+    std::memcpy(&length, bytes.data() + position, 4);
+    std::memcpy(&checksum, bytes.data() + position + 4, 4);
+    if (length > left - kFrameHeaderSize) {
+      log.torn = true;  // the record runs past the end of the file: a write cut short
+      break;
+    }
+    const char* payload = bytes.data() + position + kFrameHeaderSize;
+    if (crc32c(payload, length) != checksum) {
+      if (position + kFrameHeaderSize + length == bytes.size()) {
+        log.torn = true;  // the last record is damaged: treat as torn
+        break;
+      }
+      throw corrupt_file(path, "tail log record at byte " + std::to_string(position) + " fails its checksum");
+    }
+    log.records.emplace_back(payload, length);
+    position += kFrameHeaderSize + length;
+  }
+  log.valid_length = position;
+  if (log.torn) log.valid_length = position;
+  return log;
+}
+
+void encode_insert_record(std::string& out, uint32_t table_id, const std::vector<Column>& columns, size_t row_count) {
+  ByteWriter writer(out);
+  writer.put<uint8_t>(uint8_t(RecordKind::Insert));
+  writer.put<uint32_t>(table_id);
+  writer.put<uint64_t>(row_count);
+  writer.put<uint32_t>(uint32_t(columns.size()));
+  for (const Column& column : columns) {
+    writer.put<uint8_t>(column.has_nulls() ? 1 : 0);
+    if (column.has_nulls()) writer.put_bytes(column.validity().data(), row_count);
+    if (column.type().is_variable_width()) writer.put_bytes(column.offsets().data(), (row_count + 1) * 4);
+    writer.put<uint64_t>(column.data().size());
+    writer.put_bytes(column.data().data(), column.data().size());
+  }
+}
+
+std::vector<Column> decode_insert_columns(ByteReader& in, const TableSchema& schema) {
+  const uint64_t row_count = in.get<uint64_t>();
+  const uint32_t column_count = in.get<uint32_t>();
+  if (column_count != schema.columns.size()) throw corrupt_file(in.file(), "insert record has the wrong column count");
+  if (row_count > in.remaining()) throw corrupt_file(in.file(), "insert record row count out of range");
+  std::vector<Column> columns;
+  for (uint32_t c = 0; c < column_count; c++) {
+    Column column(schema.columns[c].type);
+    const bool has_nulls = in.get<uint8_t>() != 0;
+    if (has_nulls) {
+      std::string_view validity = in.get_bytes(row_count);
+      column.validity().assign(validity.begin(), validity.end());
+    }
+    if (column.type().is_variable_width()) {
+      std::string_view raw = in.get_bytes((row_count + 1) * 4);
+      column.offsets().resize(row_count + 1);
+      std::memcpy(column.offsets().data(), raw.data(), raw.size());
+    }
+    const uint64_t data_length = in.get<uint64_t>();
+    std::string_view data = in.get_bytes(data_length);
+    column.data().assign(data.begin(), data.end());
+    if (column.type().is_variable_width()) {
+      if (column.offsets()[0] != 0 || column.offsets()[row_count] != data_length) {
+        throw corrupt_file(in.file(), "insert record offsets do not match its data");
+      }
+    } else if (data_length != row_count * column.type().width()) {
+      throw corrupt_file(in.file(), "insert record values have the wrong length");
+    }
+    column.set_size(row_count);
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
+}  // namespace replaydb

@@ -1,0 +1,43 @@
+// The tail log: an append-only file of the statements applied since the last sealed
+// version. Each statement is one record (so a statement is atomic), framed as
+// [u32 payload length][u32 CRC-32C of payload][payload]. A record is written with one
+// write() before the statement returns, so it survives a kill -9 of the process; with
+// sync 'full' it is also fdatasync'ed. On open the log is replayed: a torn last record (a
+// crash mid-write) is cut off, while a damaged record followed by good ones is corruption
+// and an error. Layout in FORMAT.md.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/column.hpp"
+#include "store/files.hpp"
+#include "store/schema.hpp"
+
+namespace replaydb {
+
+constexpr uint32_t kTailLogFormatVersion = 1;
+
+enum class RecordKind : uint8_t { CreateTable = 1, DropTable = 2, Insert = 3 };
+
+struct ReplayedLog {
+  std::vector<std::string> records;  // payloads, in order
+  uint64_t valid_length = 0;         // bytes up to the end of the last whole record
+  bool torn = false;                 // a partial last record was found (and cut, if repairing)
+};
+
+/** Reads `path` (which must exist); throws StorageError on corruption before the last record. */
+ReplayedLog read_tail_log(const std::string& path);
+
+/** The bytes a new, empty log file starts with. */
+std::string tail_log_header();
+
+/** Frames `payload` as one record. */
+void frame_record(std::string& out, std::string_view payload);
+
+void encode_insert_record(std::string& out, uint32_t table_id, const std::vector<Column>& columns, size_t row_count);
+/** Decodes the columns of an insert record (after its kind byte and table id) for `schema`. */
+std::vector<Column> decode_insert_columns(ByteReader& in, const TableSchema& schema);
+
+}  // namespace replaydb

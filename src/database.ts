@@ -1,0 +1,170 @@
+/**
+ * Database: an open database directory. `execute` parses (cached per SQL text), plans
+ * (cached per schema version), binds parameters and sends ONE message to native code,
+ * which runs the statement on a worker thread; `executeSync` does the same on the calling
+ * thread for hot embedded calls such as per-step logging.
+ */
+import { resolve } from 'node:path';
+import { translateEngineError } from './engine_error.js';
+import { native, type NativeDatabase, type NativeResult } from './native.js';
+import { Catalog } from './plan/catalog.js';
+import { bindParameters, type Parameters } from './plan/parameters.js';
+import { prepare, type PreparedStatement } from './plan/planner.js';
+import { Result } from './result/result.js';
+import type { ParsedStatement } from './sql/ast.js';
+import { parse } from './sql/parser.js';
+import { SqlError } from './sql/sql_error.js';
+
+export interface OpenOptions {
+  /**
+   * 'normal' (default): every statement is written to the OS before it returns, so it
+   * survives the process being killed. 'full': also fsync'ed, so it survives power loss.
+   */
+  sync?: 'normal' | 'full';
+  /** Return BIGINT values as JS bigint instead of number (numbers beyond 2^53 are an error otherwise). */
+  bigint?: boolean;
+  /** Create the database when the directory does not exist (default true). */
+  create?: boolean;
+  /** Seal the unsealed tail into segments once its log passes this many bytes (default 64 MiB). */
+  sealThresholdBytes?: number;
+}
+
+export interface ExecuteOptions {
+  /** Aborts the statement if it has not started running yet. */
+  signal?: AbortSignal;
+}
+
+const STATEMENT_CACHE_SIZE = 512;
+
+interface CachedStatement {
+  parsed: ParsedStatement;
+  prepared?: PreparedStatement;
+}
+
+export class Database {
+  private readonly handle: NativeDatabase;
+  private catalogCache?: Catalog;
+  private readonly statements = new Map<string, CachedStatement>();
+  private isClosed = false;
+
+  /** @internal use open() */
+  constructor(
+    readonly path: string,
+    private readonly options: OpenOptions,
+  ) {
+    if (options.sync !== undefined && options.sync !== 'normal' && options.sync !== 'full') {
+      throw new TypeError(`open(): sync must be 'normal' or 'full', not ${JSON.stringify(options.sync)}`);
+    }
+    try {
+      this.handle = new (native().NativeDatabase)(path, {
+        syncFull: options.sync === 'full',
+        create: options.create ?? true,
+        sealThresholdBytes: options.sealThresholdBytes,
+      });
+    } catch (error) {
+      throw translateEngineError(error, '', { parameters: [], expressions: [] });
+    }
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Runs one SQL statement off the JS thread. */
+  async execute(sql: string, params?: Parameters, options: ExecuteOptions = {}): Promise<Result> {
+    options.signal?.throwIfAborted();
+    const { prepared, values, parsed } = this.prepareCall(sql, params);
+    let output: NativeResult;
+    try {
+      output = await this.handle.runAsync(prepared.message, values);
+    } catch (error) {
+      throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
+    }
+    return new Result(output, prepared.columns, this.options.bigint ?? false);
+  }
+
+  /** Runs one SQL statement on the calling thread. */
+  executeSync(sql: string, params?: Parameters): Result {
+    const { prepared, values, parsed } = this.prepareCall(sql, params);
+    let output: NativeResult;
+    try {
+      output = this.handle.run(prepared.message, values);
+    } catch (error) {
+      throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
+    }
+    return new Result(output, prepared.columns, this.options.bigint ?? false);
+  }
+
+  /** Seals pending rows into segments and publishes a new version (fsync'ed); returns its id. */
+  async commit(message = ''): Promise<string> {
+    this.checkOpen();
+    try {
+      return this.handle.seal('commit', message);
+    } catch (error) {
+      throw translateEngineError(error, '', { parameters: [], expressions: [] });
+    }
+  }
+
+  /** Table names and their columns, as the planner sees them. */
+  tables(): { name: string; rowCount: number; columns: { name: string; type: string; notNull: boolean; primaryKey: boolean }[] }[] {
+    return this.catalog()
+      .allTables()
+      .map((table) => ({
+        name: table.name,
+        rowCount: table.rowCount,
+        columns: table.columns.map((column) => ({
+          name: column.name,
+          type: column.type.id === 'vector' ? `vector(${column.type.dimension})` : column.type.id,
+          notNull: column.notNull,
+          primaryKey: column.primaryKey,
+        })),
+      }));
+  }
+
+  /** Seals what is pending, fsyncs, and releases the directory. Idempotent. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    try {
+      this.handle.close();
+    } catch (error) {
+      throw translateEngineError(error, '', { parameters: [], expressions: [] });
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.isClosed) throw new SqlError('connection_closed', 'the database is closed');
+  }
+
+  private catalog(): Catalog {
+    const version = this.handle.schemaVersion();
+    if (!this.catalogCache || this.catalogCache.schemaVersion !== version) this.catalogCache = new Catalog(this.handle.catalog());
+    return this.catalogCache;
+  }
+
+  private prepareCall(sql: string, params: Parameters | undefined): { prepared: PreparedStatement; values: unknown[]; parsed: ParsedStatement } {
+    this.checkOpen();
+    if (typeof sql !== 'string') throw new TypeError(`execute(): sql must be a string, not ${typeof sql}`);
+    let cached = this.statements.get(sql);
+    if (!cached) {
+      cached = { parsed: parse(sql) };
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, cached);
+    }
+    const version = this.handle.schemaVersion();
+    if (!cached.prepared || cached.prepared.schemaVersion !== version) cached.prepared = prepare(cached.parsed, this.catalog());
+    const values = bindParameters(cached.parsed.parameters, params, cached.prepared, sql);
+    return { prepared: cached.prepared, values, parsed: cached.parsed };
+  }
+}
+
+/** Opens (creating if missing) the database in directory `path`. */
+export async function open(path: string, options: OpenOptions = {}): Promise<Database> {
+  return openSync(path, options);
+}
+
+/** Synchronous open(), for scripts and tests. */
+export function openSync(path: string, options: OpenOptions = {}): Database {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError('open(): path must be a non-empty string');
+  return new Database(resolve(path), options);
+}

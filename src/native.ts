@@ -1,0 +1,88 @@
+/**
+ * Loads the compiled addon (build/Release/replaydb.node) and declares the shape of its few
+ * calls. Everything that touches data goes through here, one call per statement.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PlanMessage } from './plan/plan_message.js';
+
+export interface NativeColumn {
+  type: string;
+  dimension: number;
+  length: number;
+  data: ArrayBuffer;
+  offsets?: ArrayBuffer;
+  validity?: ArrayBuffer;
+}
+
+export interface NativeResult {
+  rowCount: number;
+  columns?: NativeColumn[];
+}
+
+export interface NativeCatalogColumn {
+  name: string;
+  typeId: number;
+  dimension: number;
+  notNull: boolean;
+  hasDefault: boolean;
+  primaryKey: boolean;
+}
+
+export interface NativeCatalog {
+  schemaVersion: number;
+  version: string;
+  tables: { name: string; rowCount: number; columns: NativeCatalogColumn[] }[];
+}
+
+export interface NativeDatabase {
+  run(message: PlanMessage, params: unknown[]): NativeResult;
+  runAsync(message: PlanMessage, params: unknown[]): Promise<NativeResult>;
+  catalog(): NativeCatalog;
+  schemaVersion(): number;
+  seal(kind: 'commit' | 'seal', message: string): string;
+  sync(): void;
+  close(): void;
+}
+
+export interface NativeAddon {
+  NativeDatabase: new (
+    path: string,
+    options: { syncFull?: boolean; create?: boolean; sealThresholdBytes?: number },
+  ) => NativeDatabase;
+  decodeText(offsets: Uint32Array, data: Uint8Array, validity?: Uint8Array): (string | null)[];
+}
+
+/** The package root: the nearest folder above this file with replaydb's package.json. */
+export function packageRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'replaydb') return directory;
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error('replaydb: cannot find the package root (package.json)');
+    directory = parent;
+  }
+}
+
+let addon: NativeAddon | undefined;
+
+export function native(): NativeAddon {
+  if (addon) return addon;
+  const root = packageRoot();
+  const candidates = [join(root, 'build', 'Release', 'replaydb.node'), join(root, 'build', 'Debug', 'replaydb.node')];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) {
+    throw new Error(`replaydb: the native addon is not built (looked for ${candidates[0]}); run "npm run build:native"`);
+  }
+  addon = createRequire(import.meta.url)(found) as NativeAddon;
+  return addon;
+}

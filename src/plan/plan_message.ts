@@ -1,0 +1,65 @@
+/**
+ * The plan message: the one object a statement sends into native code
+ * (read by native/binding/plan_message.cpp). Expressions carry their result type; column
+ * references index the columns of the operator's input; `id` indexes the statement's
+ * position table so native errors can point into the SQL.
+ */
+import type { TypeId } from './types.js';
+
+export interface TypedMessage {
+  type: TypeId;
+  dimension?: number;
+}
+
+export type ExpressionMessage =
+  | ({ kind: 'column'; index: number; id?: number } & TypedMessage)
+  | ({ kind: 'constant'; value: unknown; sqlText?: boolean; id?: number } & TypedMessage)
+  | ({ kind: 'parameter'; index: number; id?: number } & TypedMessage)
+  | ({ kind: 'now'; id?: number } & TypedMessage)
+  | ({ kind: 'compare'; op: '=' | '<>' | '<' | '<=' | '>' | '>='; left: ExpressionMessage; right: ExpressionMessage; id?: number } & TypedMessage)
+  | ({ kind: 'and' | 'or'; args: ExpressionMessage[]; id?: number } & TypedMessage)
+  | ({ kind: 'not'; arg: ExpressionMessage; id?: number } & TypedMessage)
+  | ({ kind: 'is_null'; arg: ExpressionMessage; negated: boolean; id?: number } & TypedMessage)
+  | ({ kind: 'arithmetic'; op: '+' | '-' | '*' | '/' | '%'; left: ExpressionMessage; right: ExpressionMessage; id?: number } & TypedMessage)
+  | ({ kind: 'negate'; arg: ExpressionMessage; id?: number } & TypedMessage)
+  | ({ kind: 'cast'; arg: ExpressionMessage; id?: number } & TypedMessage);
+
+export type AggregateFunctionName = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+export interface AggregateMessage extends TypedMessage {
+  function: AggregateFunctionName;
+  distinct: boolean;
+  argument?: ExpressionMessage;
+}
+
+export type PlanNodeMessage =
+  | { op: 'scan'; table: string; columns: number[]; filter?: ExpressionMessage }
+  | { op: 'filter'; input: PlanNodeMessage; predicate: ExpressionMessage }
+  | { op: 'project'; input?: PlanNodeMessage; expressions: ExpressionMessage[] }
+  | { op: 'aggregate'; input: PlanNodeMessage; groups: ExpressionMessage[]; aggregates: AggregateMessage[] }
+  | { op: 'sort'; input: PlanNodeMessage; keys: { expression: ExpressionMessage; descending: boolean; nullsFirst: boolean }[]; limit?: number }
+  | { op: 'limit'; input: PlanNodeMessage; limit?: number; offset: number };
+
+export interface ColumnDefinitionMessage extends TypedMessage {
+  name: string;
+  notNull: boolean;
+  default?: { kind: 'now' } | { kind: 'constant'; value: unknown; sqlText: boolean; id?: number };
+}
+
+/** Cells of an INSERT: ≥ 0 a parameter slot, CELL_NOW for NOW(), ≤ CELL_FIRST_CONSTANT a constant. */
+export const CELL_NOW = -1;
+export const CELL_FIRST_CONSTANT = -3;
+
+export type PlanMessage =
+  | { kind: 'create_table'; name: string; ifNotExists: boolean; columns: ColumnDefinitionMessage[]; primaryKey: number[] }
+  | { kind: 'drop_table'; names: string[]; ifExists: boolean }
+  | {
+      kind: 'insert';
+      table: string;
+      columns: number[];
+      types: TypedMessage[];
+      rowCount: number;
+      cells: Int32Array;
+      constants: { value: unknown; sqlText: boolean }[];
+    }
+  | { kind: 'query'; plan: PlanNodeMessage };
