@@ -16,9 +16,10 @@ export function editDistance(a: string, b: string): number {
 }
 
 export function nearestName(name: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
+  for (const candidate of list) {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
@@ -26,7 +27,11 @@ export function nearestName(name: string, candidates: Iterable<string>): string 
     }
   }
   const allowed = Math.max(2, Math.floor(name.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  // A name that is part of a longer one ("reward" for "reward_score") is a likely near miss too.
+  const lowered = name.toLowerCase();
+  const containing = list.filter((c) => lowered.length >= 3 && c.toLowerCase().includes(lowered));
+  return containing.sort((a, b) => a.length - b.length)[0];
 }
 
 /** ` Perhaps you meant "x".` or the empty string. */
