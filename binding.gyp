@@ -15,7 +15,6 @@
         "native/common/value.cpp",
         "native/exec/aggregate.cpp",
         "native/exec/executor.cpp",
-        "native/exec/insert_rows.cpp",
         "native/exec/scan.cpp",
         "native/exec/sort.cpp",
         "native/exec/statement.cpp",

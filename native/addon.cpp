@@ -115,6 +115,9 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeDatabase",
                        {InstanceMethod("run", &NativeDatabase::Run), InstanceMethod("runAsync", &NativeDatabase::RunAsync),
+                        InstanceMethod("prepareInsert", &NativeDatabase::PrepareInsert),
+                        InstanceMethod("runPrepared", &NativeDatabase::RunPrepared),
+                        InstanceMethod("runPreparedAsync", &NativeDatabase::RunPreparedAsync),
                         InstanceMethod("catalog", &NativeDatabase::Catalog),
                         InstanceMethod("schemaVersion", &NativeDatabase::SchemaVersion),
                         InstanceMethod("seal", &NativeDatabase::Seal), InstanceMethod("sync", &NativeDatabase::Sync),
@@ -169,6 +172,50 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     try {
       database(env);
       std::unique_ptr<Statement> statement = read_statement(info[0].As<Napi::Object>(), params_of(info));
+      auto* worker = new StatementWorker(env, database_, std::move(statement));
+      Napi::Promise promise = worker->promise();
+      worker->Queue();
+      return promise;
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  /** prepareInsert(message) → an opaque handle for runPrepared(handle, params). */
+  Napi::Value PrepareInsert(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      database(env);
+      auto insert = read_insert_template(info[0].As<Napi::Object>());
+      auto* holder = new std::shared_ptr<InsertTemplate>(std::move(insert));
+      return Napi::External<std::shared_ptr<InsertTemplate>>::New(
+          env, holder, [](Napi::Env, std::shared_ptr<InsertTemplate>* held) { delete held; });
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  static const InsertTemplate& template_of(const Napi::Value& handle) {
+    return **handle.As<Napi::External<std::shared_ptr<InsertTemplate>>>().Data();
+  }
+
+  Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      Database& db = database(env);
+      std::unique_ptr<Statement> statement = bind_insert(template_of(info[0]), params_of(info));
+      StatementResult result = run_statement(db, *statement, nullptr);
+      return Napi::Number::New(env, double(result.affected));
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  Napi::Value RunPreparedAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      database(env);
+      std::unique_ptr<Statement> statement = bind_insert(template_of(info[0]), params_of(info));
       auto* worker = new StatementWorker(env, database_, std::move(statement));
       Napi::Promise promise = worker->promise();
       worker->Queue();

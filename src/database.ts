@@ -76,7 +76,9 @@ export class Database {
     const { prepared, values, parsed } = this.prepareCall(sql, params);
     let output: NativeResult;
     try {
-      output = await this.handle.runAsync(prepared.message, values);
+      output = prepared.kind === 'insert'
+        ? await this.handle.runPreparedAsync(this.insertHandle(prepared), values)
+        : await this.handle.runAsync(prepared.message, values);
     } catch (error) {
       throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
     }
@@ -88,7 +90,9 @@ export class Database {
     const { prepared, values, parsed } = this.prepareCall(sql, params);
     let output: NativeResult;
     try {
-      output = this.handle.run(prepared.message, values);
+      output = prepared.kind === 'insert'
+        ? { rowCount: this.handle.runPrepared(this.insertHandle(prepared), values) }
+        : this.handle.run(prepared.message, values);
     } catch (error) {
       throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
     }
@@ -130,6 +134,10 @@ export class Database {
     } catch (error) {
       throw translateEngineError(error, '', { parameters: [], expressions: [] });
     }
+  }
+
+  private insertHandle(prepared: PreparedStatement): unknown {
+    return (prepared.nativeHandle ??= this.handle.prepareInsert(prepared.message));
   }
 
   private checkOpen(): void {

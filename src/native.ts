@@ -40,6 +40,11 @@ export interface NativeCatalog {
 export interface NativeDatabase {
   run(message: PlanMessage, params: unknown[]): NativeResult;
   runAsync(message: PlanMessage, params: unknown[]): Promise<NativeResult>;
+  /** Reads an INSERT message once; the handle then only needs parameters. */
+  prepareInsert(message: PlanMessage): unknown;
+  /** Runs a prepared INSERT; returns the number of rows inserted. */
+  runPrepared(handle: unknown, params: unknown[]): number;
+  runPreparedAsync(handle: unknown, params: unknown[]): Promise<NativeResult>;
   catalog(): NativeCatalog;
   schemaVersion(): number;
   seal(kind: 'commit' | 'seal', message: string): string;

@@ -42,6 +42,23 @@ const char* describe(napi_valuetype type) {
   throw EngineError("numeric_value_out_of_range", "value out of range for type " + type.name(), site.parameter, site.expression);
 }
 
+/** Calls f(std::string_view) with a JS string's UTF-8 bytes, without a heap copy for short strings. */
+template <typename F>
+void with_string(napi_env env, napi_value value, F&& f) {
+  char stack[1024];
+  size_t length = 0;
+  napi_get_value_string_utf8(env, value, stack, sizeof stack, &length);
+  // V8 truncates at a character boundary, so a result 4+ bytes short of the buffer is whole.
+  if (length + 4 < sizeof stack) {
+    f(std::string_view(stack, length));
+    return;
+  }
+  napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+  std::string heap(length, '\0');
+  napi_get_value_string_utf8(env, value, heap.data(), length + 1, &length);
+  f(std::string_view(heap.data(), length));
+}
+
 std::string read_string(napi_env env, napi_value value) {
   size_t length = 0;
   napi_get_value_string_utf8(env, value, nullptr, 0, &length);
@@ -253,21 +270,23 @@ void append_js_value(Column& column, napi_env env, napi_value value, const Conve
     }
     case TypeId::Text: {
       if (js_type != napi_string) mismatch(type, describe(js_type), site);
-      column.append_bytes(read_string(env, value));
+      with_string(env, value, [&](std::string_view text) { column.append_bytes(text); });
       return;
     }
     case TypeId::Jsonb: {
       // Objects, arrays, numbers and booleans arrive as JSON text (the TS layer stringifies them).
       if (js_type != napi_string) mismatch(type, describe(js_type), site);
-      const std::string text = read_string(env, value);
-      std::string encoded;
-      try {
-        jsonb::encode(text, encoded);
-      } catch (const jsonb::JsonParseError& error) {
-        throw EngineError("invalid_json", std::string("invalid input syntax for type json: ") + error.what() + " at offset " +
-                                              std::to_string(error.offset),
-                          site.parameter, site.expression);
-      }
+      static thread_local std::string encoded;
+      encoded.clear();
+      with_string(env, value, [&](std::string_view text) {
+        try {
+          jsonb::encode(text, encoded);
+        } catch (const jsonb::JsonParseError& error) {
+          throw EngineError("invalid_json", std::string("invalid input syntax for type json: ") + error.what() + " at offset " +
+                                                std::to_string(error.offset),
+                            site.parameter, site.expression);
+        }
+      });
       column.append_bytes(encoded);
       return;
     }

@@ -195,61 +195,92 @@ std::unique_ptr<PlanNode> read_plan(const Napi::Object& object, const Reader& re
   return node;
 }
 
-void read_insert(const Napi::Object& message, const Reader& reader, Statement& statement) {
-  InsertRows& insert = statement.insert;
-  insert.table = get_string(message, "table");
-  insert.statement_time_micros = reader.statement_time;
+}  // namespace
+
+std::shared_ptr<InsertTemplate> read_insert_template(const Napi::Object& message) {
+  auto insert = std::make_shared<InsertTemplate>();
+  insert->table = get_string(message, "table");
   Napi::Array columns = message.Get("columns").As<Napi::Array>();
   Napi::Array types = message.Get("types").As<Napi::Array>();
   const size_t width = columns.Length();
   for (uint32_t i = 0; i < width; i++) {
-    insert.target_columns.push_back(int(columns.Get(i).As<Napi::Number>().Int32Value()));
-    insert.supplied.emplace_back(get_type(types.Get(i).As<Napi::Object>()));
+    insert->target_columns.push_back(int(columns.Get(i).As<Napi::Number>().Int32Value()));
+    insert->types.push_back(get_type(types.Get(i).As<Napi::Object>()));
   }
-  insert.row_count = size_t(get_integer(message, "rowCount", 0));
+  insert->row_count = size_t(get_integer(message, "rowCount", 0));
   Napi::Int32Array cells = message.Get("cells").As<Napi::Int32Array>();
-  if (cells.ElementLength() != insert.row_count * width) throw EngineError("internal_error", "insert cells do not match rows × columns");
+  if (cells.ElementLength() != insert->row_count * width) throw EngineError("internal_error", "insert cells do not match rows × columns");
+  insert->cells.assign(cells.Data(), cells.Data() + cells.ElementLength());
   Napi::Array constants = message.Get("constants").As<Napi::Array>();
-  // Constants are converted per use (not cached) because each may target a different column type.
-  std::vector<napi_value> constant_values(constants.Length());
-  std::vector<bool> constant_sql_text(constants.Length());
-  for (uint32_t i = 0; i < constants.Length(); i++) {
-    Napi::Object entry = constants.Get(i).As<Napi::Object>();
-    constant_values[i] = entry.Get("value");
-    constant_sql_text[i] = get_bool(entry, "sqlText");
+  insert->constants.resize(constants.Length());
+  for (size_t cell = 0; cell < insert->cells.size(); cell++) {
+    const int32_t code = insert->cells[cell];
+    if (code >= 0) {
+      insert->parameter_count = std::max(insert->parameter_count, uint32_t(code) + 1);
+    } else if (code == kCellNow) {
+      const DataType& type = insert->types[cell % width];
+      if (type.id != TypeId::Timestamp) {
+        throw EngineError("datatype_mismatch", "column is of type " + type.name() + " but NOW() is a timestamp");
+      }
+    } else if (code <= kFirstConstantCell) {
+      const size_t index = size_t(kFirstConstantCell - code);
+      if (index >= insert->constants.size()) throw EngineError("internal_error", "insert constant out of range");
+      Napi::Object entry = constants.Get(uint32_t(index)).As<Napi::Object>();
+      ConversionSite site;
+      site.sql_text = get_bool(entry, "sqlText");
+      site.expression = int(index);
+      insert->constants[index] = js_to_value(message.Env(), entry.Get("value"), insert->types[cell % width], site);
+    }
   }
-  const uint32_t param_count = reader.params.Length();
-  std::vector<napi_value> param_values(param_count);
-  for (uint32_t i = 0; i < param_count; i++) param_values[i] = reader.params.Get(i);
-  const int32_t* cell = cells.Data();
-  for (size_t c = 0; c < width; c++) insert.supplied[c].reserve(insert.row_count);
+  return insert;
+}
+
+std::unique_ptr<Statement> bind_insert(const InsertTemplate& insert, const Napi::Array& params) {
+  napi_env env = params.Env();
+  auto statement = std::make_unique<Statement>();
+  statement->kind = StatementKind::Insert;
+  InsertRows& rows = statement->insert;
+  rows.table = insert.table;
+  rows.target_columns = insert.target_columns;
+  rows.row_count = insert.row_count;
+  rows.statement_time_micros = current_time_micros();
+  const size_t width = insert.types.size();
+  rows.supplied.reserve(width);
+  for (const DataType& type : insert.types) {
+    rows.supplied.emplace_back(type);
+    rows.supplied.back().reserve(insert.row_count);
+  }
+  const uint32_t param_count = params.Length();
+  if (insert.parameter_count > param_count) {
+    throw EngineError("invalid_parameter", "no value bound for parameter " + std::to_string(param_count + 1), int(param_count));
+  }
+  // One napi_get_element per slot, not per use; small statements need no heap for this.
+  napi_value inline_values[32];
+  std::vector<napi_value> heap_values;
+  napi_value* param_values = inline_values;
+  if (param_count > 32) {
+    heap_values.resize(param_count);
+    param_values = heap_values.data();
+  }
+  for (uint32_t i = 0; i < param_count; i++) napi_get_element(env, params, i, &param_values[i]);
+  const int32_t* cell = insert.cells.data();
   for (size_t row = 0; row < insert.row_count; row++) {
     for (size_t c = 0; c < width; c++) {
-      const int32_t code = cell[row * width + c];
-      Column& column = insert.supplied[c];
-      ConversionSite site;
+      const int32_t code = *cell++;
+      Column& column = rows.supplied[c];
       if (code >= 0) {
-        if (uint32_t(code) >= param_count) {
-          throw EngineError("invalid_parameter", "no value bound for parameter " + std::to_string(code + 1), code);
-        }
+        ConversionSite site;
         site.parameter = code;
-        append_js_value(column, reader.env, param_values[code], site);
+        append_js_value(column, env, param_values[code], site);
       } else if (code == kCellNow) {
-        if (column.type().id != TypeId::Timestamp) {
-          throw EngineError("datatype_mismatch", "column is of type " + column.type().name() + " but NOW() is a timestamp");
-        }
-        column.append<int64_t>(reader.statement_time);
+        column.append<int64_t>(rows.statement_time_micros);
       } else {
-        const size_t index = size_t(kFirstConstantCell - code);
-        site.sql_text = constant_sql_text[index];
-        site.expression = int(index);
-        append_js_value(column, reader.env, constant_values[index], site);
+        append_value(column, insert.constants[size_t(kFirstConstantCell - code)]);
       }
     }
   }
+  return statement;
 }
-
-}  // namespace
 
 std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Napi::Array& params) {
   auto statement = std::make_unique<Statement>();
@@ -288,8 +319,7 @@ std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Nap
     Napi::Array names = message.Get("names").As<Napi::Array>();
     for (uint32_t i = 0; i < names.Length(); i++) statement->names.push_back(names.Get(i).As<Napi::String>().Utf8Value());
   } else if (kind == "insert") {
-    statement->kind = StatementKind::Insert;
-    read_insert(message, reader, *statement);
+    return bind_insert(*read_insert_template(message), params);
   } else if (kind == "query") {
     statement->kind = StatementKind::Query;
     statement->plan = read_plan(message.Get("plan").As<Napi::Object>(), reader);

@@ -11,4 +11,22 @@ namespace replaydb {
 /** `params` is the array of bound parameter values (may be empty). */
 std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Napi::Array& params);
 
+/**
+ * An INSERT read once and kept natively, so repeated executions (per-step logging) only
+ * convert their parameters: target columns, cell layout and constants already converted
+ * to their column types.
+ */
+struct InsertTemplate {
+  std::string table;
+  std::vector<int> target_columns;
+  std::vector<DataType> types;
+  size_t row_count = 0;
+  std::vector<int32_t> cells;     // row-major; see src/plan/plan_message.ts
+  std::vector<Value> constants;   // by constant index, of the type of the column it fills
+  uint32_t parameter_count = 0;   // highest parameter slot + 1
+};
+
+std::shared_ptr<InsertTemplate> read_insert_template(const Napi::Object& message);
+std::unique_ptr<Statement> bind_insert(const InsertTemplate& insert, const Napi::Array& params);
+
 }  // namespace replaydb

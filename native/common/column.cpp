@@ -6,6 +6,16 @@
 #include "common/error.hpp"
 
 namespace replaydb {
+namespace {
+
+/** reserve() that keeps geometric growth: an exact reserve per append would copy O(n²) bytes. */
+template <typename T>
+void reserve_more(std::vector<T>& vector, size_t extra) {
+  const size_t needed = vector.size() + extra;
+  if (needed > vector.capacity()) vector.reserve(std::max(needed, vector.capacity() * 2));
+}
+
+}  // namespace
 
 ColumnView ColumnView::slice(size_t start, size_t count) const {
   ColumnView out = *this;
@@ -38,10 +48,10 @@ ColumnView Column::view() const {
 
 void Column::reserve(size_t rows, size_t variable_bytes) {
   if (type_.is_variable_width()) {
-    offsets_.reserve(size_ + rows + 1);
-    data_.reserve(data_.size() + variable_bytes);
+    reserve_more(offsets_, rows);
+    reserve_more(data_, variable_bytes);
   } else {
-    data_.reserve((size_ + rows) * type_.width());
+    reserve_more(data_, rows * type_.width());
   }
 }
 
@@ -98,7 +108,7 @@ void Column::append_range(const ColumnView& source, size_t start, size_t count) 
     check_variable_capacity(last - first);
     const uint32_t base = uint32_t(data_.size());
     data_.insert(data_.end(), source.data + first, source.data + last);
-    offsets_.reserve(offsets_.size() + count);
+    reserve_more(offsets_, count);
     for (size_t i = 1; i <= count; i++) offsets_.push_back(base + (source.offsets[start + i] - first));
   } else {
     const size_t width = type_.width();
@@ -123,7 +133,7 @@ void Column::append_selected(const ColumnView& source, const uint32_t* rows, siz
     check_variable_capacity(total);
     size_t position = data_.size();
     data_.resize(position + total);
-    offsets_.reserve(offsets_.size() + count);
+    reserve_more(offsets_, count);
     for (size_t i = 0; i < count; i++) {
       const uint32_t begin = source.offsets[rows[i]];
       const uint32_t length = source.offsets[rows[i] + 1] - begin;

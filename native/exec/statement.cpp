@@ -40,7 +40,9 @@ StatementResult run_statement(Database& database, Statement& statement, const Ca
       database.drop_tables(statement.names, statement.if_exists);
       break;
     case StatementKind::Insert:
-      result.affected = insert_rows(database, std::move(statement.insert));
+      database.insert(statement.insert.table, statement.insert.target_columns, std::move(statement.insert.supplied),
+                      statement.insert.row_count, statement.insert.statement_time_micros);
+      result.affected = statement.insert.row_count;
       break;
     case StatementKind::Query: {
       auto guard = database.read_lock();

@@ -7,11 +7,19 @@
 #include <vector>
 
 #include "exec/cancellation.hpp"
-#include "exec/insert_rows.hpp"
 #include "exec/plan.hpp"
 #include "store/database.hpp"
 
 namespace replaydb {
+
+/** The rows of an INSERT: the supplied columns; the store fills the others with defaults. */
+struct InsertRows {
+  std::string table;
+  std::vector<int> target_columns;  // schema index of each supplied column
+  std::vector<Column> supplied;     // one per target column, of the schema type
+  size_t row_count = 0;
+  int64_t statement_time_micros = 0;  // what NOW() means in this statement
+};
 
 enum class StatementKind { CreateTable, DropTable, Insert, Query };
 

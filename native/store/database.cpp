@@ -43,6 +43,41 @@ void append_key_part(std::string& key, const ColumnView& view, size_t row) {
   }
 }
 
+/** Schema-order columns: the supplied ones, and each other column's DEFAULT or NULL. */
+std::vector<Column> complete_columns(const TableSchema& schema, const std::vector<int>& target_columns,
+                                     std::vector<Column> supplied, size_t row_count, int64_t now_micros) {
+  if (target_columns.size() != supplied.size()) throw EngineError("internal_error", "insert targets do not match its columns");
+  std::vector<int> source(schema.columns.size(), -1);
+  for (size_t i = 0; i < target_columns.size(); i++) {
+    const int index = target_columns[i];
+    if (index < 0 || size_t(index) >= schema.columns.size() || supplied[i].type() != schema.columns[index].type ||
+        supplied[i].size() != row_count) {
+      throw EngineError("internal_error", "insert columns do not match the table (was it altered meanwhile?)");
+    }
+    source[index] = int(i);
+  }
+  std::vector<Column> columns;
+  columns.reserve(schema.columns.size());
+  for (size_t c = 0; c < schema.columns.size(); c++) {
+    if (source[c] >= 0) {
+      columns.push_back(std::move(supplied[source[c]]));
+      continue;
+    }
+    const ColumnSchema& column_schema = schema.columns[c];
+    Column column(column_schema.type);
+    column.reserve(row_count);
+    Value fill;
+    if (column_schema.default_kind == DefaultKind::Constant) {
+      fill = column_schema.default_value;
+    } else if (column_schema.default_kind == DefaultKind::Now) {
+      fill = Value::of_integer(TypeId::Timestamp, now_micros);
+    }
+    for (size_t r = 0; r < row_count; r++) append_value(column, fill);
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
 }  // namespace
 
 size_t TableState::row_count() const {
@@ -154,7 +189,7 @@ void Database::load() {
   tail_log_.open(log_path);
 }
 
-void Database::apply_record(const std::string& payload, const std::string& file) {
+void Database::apply_record(std::string_view payload, const std::string& file) {
   ByteReader in(payload, file);
   const uint8_t kind = in.get<uint8_t>();
   switch (RecordKind(kind)) {
@@ -199,10 +234,9 @@ void Database::check_open() const {
   if (closed_) throw EngineError("connection_closed", "the database is closed");
 }
 
-void Database::append_record(const std::string& payload) {
-  std::string frame;
-  frame_record(frame, payload);
-  tail_log_.write_all(frame);
+void Database::append_record(std::string& record) {
+  finish_record(record);
+  tail_log_.write_all(record);
   if (options_.sync_full) tail_log_.sync();
 }
 
@@ -230,12 +264,12 @@ bool Database::create_table(TableSchema schema, bool if_not_exists) {
     throw EngineError("duplicate_table", "relation \"" + schema.name + "\" already exists");
   }
   schema.id = next_table_id_;
-  std::string payload;
-  ByteWriter out(payload);
+  std::string record = start_record();
+  ByteWriter out(record);
   out.put<uint8_t>(uint8_t(RecordKind::CreateTable));
   write_schema(out, schema);
-  append_record(payload);
-  apply_record(payload, tail_log_.path());
+  append_record(record);
+  apply_record(std::string_view(record).substr(kRecordHeaderBytes), tail_log_.path());
   return true;
 }
 
@@ -251,13 +285,13 @@ void Database::drop_tables(const std::vector<std::string>& names, bool if_exists
     }
   }
   if (present.empty()) return;
-  std::string payload;
-  ByteWriter out(payload);
+  std::string record = start_record();
+  ByteWriter out(record);
   out.put<uint8_t>(uint8_t(RecordKind::DropTable));
   out.put<uint32_t>(uint32_t(present.size()));
   for (const std::string& name : present) out.put_string(name);
-  append_record(payload);
-  apply_record(payload, tail_log_.path());
+  append_record(record);
+  apply_record(std::string_view(record).substr(kRecordHeaderBytes), tail_log_.path());
 }
 
 void Database::check_not_null(const TableState& table, const std::vector<Column>& columns) const {
@@ -296,13 +330,14 @@ void Database::build_primary_keys(TableState& table) {
   table.primary_keys_ = std::move(keys);
 }
 
-void Database::insert(const std::string& table_name, std::vector<Column> columns, size_t row_count) {
+void Database::insert(const std::string& table_name, const std::vector<int>& target_columns, std::vector<Column> supplied,
+                      size_t row_count, int64_t now_micros) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_open();
   TableState* table = find_table_mutable(table_name);
   if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
-  if (columns.size() != table->schema.columns.size()) throw EngineError("internal_error", "insert has the wrong column count");
   if (row_count == 0) return;
+  const std::vector<Column> columns = complete_columns(table->schema, target_columns, std::move(supplied), row_count, now_micros);
   check_not_null(*table, columns);
 
   std::vector<std::string> keys;
@@ -322,9 +357,9 @@ void Database::insert(const std::string& table_name, std::vector<Column> columns
     }
   }
 
-  std::string payload;
-  encode_insert_record(payload, table->schema.id, columns, row_count);
-  append_record(payload);
+  std::string record = start_record();
+  encode_insert_record(record, table->schema.id, columns, row_count);
+  append_record(record);
   for (size_t c = 0; c < columns.size(); c++) table->tail[c].append_column(columns[c]);
   table->tail_rows += row_count;
   if (table->primary_keys_) {

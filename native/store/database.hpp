@@ -71,10 +71,13 @@ class Database {
   /** Drops every named table or none: an unknown name throws unless `if_exists`. */
   void drop_tables(const std::vector<std::string>& names, bool if_exists);
   /**
-   * Appends `row_count` rows given as one column per schema column. Checks NOT NULL and the
-   * primary key, then writes one log record and applies it; on any error nothing changes.
+   * Appends `row_count` rows: `supplied[i]` holds the values of schema column
+   * `target_columns[i]`; every other column gets its DEFAULT (NOW() meaning `now_micros`)
+   * or NULL. Checks NOT NULL and the primary key, then writes one log record and applies
+   * it; on any error nothing changes.
    */
-  void insert(const std::string& table_name, std::vector<Column> columns, size_t row_count);
+  void insert(const std::string& table_name, const std::vector<int>& target_columns, std::vector<Column> supplied,
+              size_t row_count, int64_t now_micros);
   /** Seals every tail into segments and publishes a new version; returns its id. */
   std::string seal(VersionKind kind, const std::string& message);
   /** fdatasyncs the tail log. */
@@ -87,8 +90,9 @@ class Database {
   Database(std::string path, DatabaseOptions options) : path_(std::move(path)), options_(options) {}
   void initialize_directory();
   void load();
-  void apply_record(const std::string& payload, const std::string& file);
-  void append_record(const std::string& payload);
+  void apply_record(std::string_view payload, const std::string& file);
+  /** Frames and writes a record built after kRecordHeaderBytes of reserved space. */
+  void append_record(std::string& record);
   std::string new_tail_log();
   TableState* find_table_mutable(const std::string& name);
   void build_primary_keys(TableState& table);

@@ -22,11 +22,11 @@ std::string tail_log_header() {
   return header;
 }
 
-void frame_record(std::string& out, std::string_view payload) {
-  ByteWriter writer(out);
-  writer.put<uint32_t>(uint32_t(payload.size()));
-  writer.put<uint32_t>(crc32c(payload.data(), payload.size()));
-  writer.put_bytes(payload.data(), payload.size());
+void finish_record(std::string& record) {
+  const uint32_t length = uint32_t(record.size() - kRecordHeaderBytes);
+  const uint32_t checksum = crc32c(record.data() + kRecordHeaderBytes, length);
+  std::memcpy(record.data(), &length, 4);
+  std::memcpy(record.data() + 4, &checksum, 4);
 }
 
 ReplayedLog read_tail_log(const std::string& path) {

@@ -33,8 +33,13 @@ ReplayedLog read_tail_log(const std::string& path);
 /** The bytes a new, empty log file starts with. */
 std::string tail_log_header();
 
-/** Frames `payload` as one record. */
-void frame_record(std::string& out, std::string_view payload);
+/** Bytes before a record's payload: u32 length, u32 CRC-32C. */
+constexpr size_t kRecordHeaderBytes = 8;
+
+/** A record buffer with its header space reserved; append the payload, then finish_record. */
+inline std::string start_record() { return std::string(kRecordHeaderBytes, '\0'); }
+/** Fills in the header of a record begun with start_record. */
+void finish_record(std::string& record);
 
 void encode_insert_record(std::string& out, uint32_t table_id, const std::vector<Column>& columns, size_t row_count);
 /** Decodes the columns of an insert record (after its kind byte and table id) for `schema`. */

@@ -57,6 +57,8 @@ export interface PreparedStatement {
   rowCountSlots: RowCountSlot[];
   /** Catalog schema version the plan was made against. */
   schemaVersion: number;
+  /** For INSERT: the native handle made from `message` on first execution. */
+  nativeHandle?: unknown;
 }
 
 export function prepare(parsed: ParsedStatement, catalog: Catalog): PreparedStatement {

@@ -77,6 +77,13 @@ const SELECT_LIST_ENDINGS: ReadonlySet<string> = new Set([
   'except', 'into', 'returning', 'on', 'window',
 ]);
 
+/** Keywords that NOT may precede as an infix operator: a NOT BETWEEN / IN / LIKE / ILIKE b. */
+const NEGATABLE_PATTERN_KEYWORDS: ReadonlySet<string> = new Set(['between', 'in', 'like', 'ilike']);
+
+const SET_OPERATIONS: ReadonlySet<string> = new Set(['union', 'intersect', 'except']);
+
+const EXPLAINABLE_STATEMENTS: ReadonlySet<string> = new Set(['select', 'insert', 'update', 'delete']);
+
 /** Type names accepted before a string literal as a typed literal: TIMESTAMP '2024-01-01'. */
 const TYPED_LITERAL_PREFIXES: ReadonlySet<string> = new Set([
   'int', 'integer', 'int4', 'int2', 'smallint', 'bigint', 'int8', 'real', 'float4', 'float',
@@ -287,6 +294,11 @@ class Parser {
 
   // ------------------------------------------------------------------ errors
 
+  /** Where the parser is: the position of the next unread token. */
+  position(): Position {
+    return this.peek().pos;
+  }
+
   /** `syntax error at or near "x"` (or `at end of input`), with an optional hint after a colon. */
   private fail(token: Token, hint?: string): never {
     const where =
@@ -328,7 +340,11 @@ class Parser {
   private parseName(what: string): Identifier {
     const token = this.peek();
     if (!Parser.isName(token)) {
-      this.fail(token, token.type === 'identifier' ? `${token.value.toUpperCase()} is a reserved keyword; quote it to use it as ${what}` : `expected ${what}`);
+      const hint =
+        token.type === 'identifier'
+          ? `${token.value.toUpperCase()} is a reserved keyword; quote it to use it as ${what}`
+          : `expected ${what}`;
+      this.fail(token, hint);
     }
     this.index++;
     return Parser.toIdentifier(token);
@@ -434,8 +450,8 @@ class Parser {
     const start = this.expectKeyword('explain');
     const analyze = this.acceptKeyword('analyze') || this.acceptKeyword('analyse');
     const token = this.peek();
-    const explainable = ['select', 'insert', 'update', 'delete'];
-    if (!(token.type === 'identifier' && explainable.includes(token.value)) && !Parser.isOperator(token, '(')) {
+    const explainable = token.type === 'identifier' && EXPLAINABLE_STATEMENTS.has(token.value);
+    if (!explainable && !Parser.isOperator(token, '(')) {
       this.fail(token, 'EXPLAIN takes a SELECT, INSERT, UPDATE or DELETE');
     }
     return { kind: 'explain', analyze, statement: this.parseStatement(), pos: start.pos };
@@ -466,7 +482,7 @@ class Parser {
         if (primaryKeyToken !== undefined) this.fail(token, 'multiple primary keys for a table are not allowed');
         primaryKeyToken = token;
         primaryKey = this.parseNameList('a column name');
-      } else if (token.type === 'identifier' && ['unique', 'check', 'foreign', 'constraint', 'exclude'].includes(token.value)) {
+      } else if (token.type === 'identifier' && ['unique', 'check', 'foreign', 'constraint'].includes(token.value)) {
         this.unsupported(token, `table constraint ${token.value.toUpperCase()} is not supported`);
       } else {
         const column = this.parseColumnDefinition();
@@ -615,7 +631,10 @@ class Parser {
       while (this.acceptOperator(',')) row.push(this.parseExpression());
       this.expectOperator(')');
       if (rows.length > 0 && row.length !== (rows[0] as Expression[]).length) {
-        throw new SqlError('syntax_error', 'VALUES lists must all be the same length', { pos: open.pos, sql: this.sql });
+        throw new SqlError('syntax_error', 'VALUES lists must all be the same length', {
+          pos: open.pos,
+          sql: this.sql,
+        });
       }
       rows.push(row);
     } while (this.acceptOperator(','));
@@ -723,7 +742,7 @@ class Parser {
     }
     this.parseLimitAndOffset(query);
     const next = this.peek();
-    if (next.type === 'identifier' && ['union', 'intersect', 'except'].includes(next.value)) {
+    if (next.type === 'identifier' && SET_OPERATIONS.has(next.value)) {
       this.unsupported(next, `${next.value.toUpperCase()} is not supported`);
     }
     this.leave();
@@ -1048,7 +1067,7 @@ class Parser {
         return PRECEDENCE_PATTERN;
       case 'not': {
         const next = this.peek(1);
-        return next.type === 'identifier' && ['between', 'in', 'like', 'ilike'].includes(next.value)
+        return next.type === 'identifier' && NEGATABLE_PATTERN_KEYWORDS.has(next.value)
           ? PRECEDENCE_PATTERN
           : 0;
       }
@@ -1245,7 +1264,8 @@ class Parser {
     if (TYPED_LITERAL_PREFIXES.has(token.value) && this.peek(1).type === 'string') {
       const type = this.parseType(true);
       const literal = this.advance();
-      return { kind: 'cast', operand: { kind: 'string', value: literal.value, pos: literal.pos }, type, pos: token.pos };
+      const operand: Expression = { kind: 'string', value: literal.value, pos: literal.pos };
+      return { kind: 'cast', operand, type, pos: token.pos };
     }
     if (RESERVED_KEYWORDS.has(token.value)) this.fail(token);
     return this.parseNameExpression();
@@ -1259,7 +1279,9 @@ class Parser {
       return this.parseFunctionCall(token);
     }
     if (this.acceptOperator('.')) {
-      if (this.atOperator('*')) this.fail(this.peek(), `${tokenText(this.sql, token)}.* is allowed only as a select list item`);
+      if (this.atOperator('*')) {
+        this.fail(this.peek(), `${tokenText(this.sql, token)}.* is allowed only as a select list item`);
+      }
       const name = this.parseLabel('a column name');
       if (this.atOperator('.')) this.unsupported(this.peek(), 'names with more than one qualifier are not supported');
       if (this.atOperator('(')) this.unsupported(this.peek(), 'schema-qualified function names are not supported');
@@ -1328,5 +1350,19 @@ function isIntegerLiteral(text: string): boolean {
  * with the line and column of the offending token.
  */
 export function parse(sql: string): ParsedStatement {
-  return new Parser(sql, tokenize(sql)).parseSingleStatement();
+  const parser = new Parser(sql, tokenize(sql));
+  try {
+    return parser.parseSingleStatement();
+  } catch (error) {
+    // MAX_NESTING_DEPTH keeps the default stack safe; a caller already deep in its own stack
+    // can still run out first, and that too is the statement's fault, not an internal error.
+    if (error instanceof RangeError) {
+      throw new SqlError('syntax_error', 'statement is nested too deeply', {
+        pos: parser.position(),
+        sql,
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
