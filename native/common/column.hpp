@@ -68,6 +68,8 @@ class Column {
   void append_column(const Column& other) { append_range(other.view(), 0, other.size()); }
   /** Drops every row from `rows` on (used to undo a failed append). */
   void truncate(size_t rows);
+  /** Removes every row but keeps the allocated capacity. */
+  void clear() { truncate(0); validity_.clear(); }
 
   std::vector<uint8_t>& data() { return data_; }
   std::vector<uint32_t>& offsets() { return offsets_; }

@@ -357,7 +357,9 @@ void Database::insert(const std::string& table_name, const std::vector<int>& tar
     }
   }
 
-  std::string record = start_record();
+  // One buffer for every insert record: large statements then reuse warm pages.
+  std::string& record = record_buffer_;
+  record.assign(kRecordHeaderBytes, '\0');
   encode_insert_record(record, table->schema.id, columns, row_count);
   append_record(record);
   for (size_t c = 0; c < columns.size(); c++) table->tail[c].append_column(columns[c]);
@@ -416,7 +418,8 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
   const std::string old_log = tail_log_.path();
   for (auto& [table, segment] : sealed) {
     table->segment_entries.push_back(segment);
-    for (Column& column : table->tail) column = Column(column.type());
+    // Keep the buffers' capacity: refilling them then needs no new pages from the kernel.
+    for (Column& column : table->tail) column.clear();
     table->tail_rows = 0;
   }
   tail_log_.open(path_ + "/tail/" + next.tail_log);
