@@ -67,6 +67,8 @@ ArithmeticOperator arithmetic_operator(const std::string& op) {
   throw EngineError("internal_error", "unknown arithmetic operator " + op);
 }
 
+std::vector<std::unique_ptr<Expression>> read_expressions(const Napi::Value& value, const Reader& reader);
+
 std::unique_ptr<Expression> read_expression(const Napi::Object& object, const Reader& reader) {
   auto e = std::make_unique<Expression>();
   const std::string kind = get_string(object, "kind");
@@ -120,6 +122,23 @@ std::unique_ptr<Expression> read_expression(const Napi::Object& object, const Re
   } else if (kind == "cast") {
     e->kind = ExpressionKind::Cast;
     e->args.push_back(arg("arg"));
+  } else if (kind == "function" || kind == "like" || kind == "case" || kind == "in_list") {
+    // Generic shape: { args: [...] } plus flags; see src/plan/plan_message.ts.
+    e->kind = kind == "function" ? ExpressionKind::Function
+              : kind == "like"   ? ExpressionKind::Like
+              : kind == "case"   ? ExpressionKind::Case
+                                 : ExpressionKind::InList;
+    if (kind == "function") e->name = get_string(object, "name");
+    e->case_insensitive = get_bool(object, "caseInsensitive");
+    e->negated = get_bool(object, "negated");
+    e->has_else = get_bool(object, "hasElse");
+    e->args = read_expressions(object.Get("args"), reader);
+  } else if (kind == "in_subquery" || kind == "scalar_subquery") {
+    e->kind = kind == "in_subquery" ? ExpressionKind::InSubquery : ExpressionKind::ScalarSubquery;
+    e->subquery = int(get_integer(object, "subquery", -1));
+    e->negated = get_bool(object, "negated");
+    if (object.Has("name")) e->name = get_string(object, "name");
+    e->args = read_expressions(object.Get("args"), reader);
   } else {
     throw EngineError("internal_error", "unknown expression kind in plan: " + kind);
   }

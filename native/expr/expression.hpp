@@ -24,6 +24,12 @@ enum class ExpressionKind {
   Arithmetic,  // args[0] <op> args[1]: + - * / %
   Negate,
   Cast,        // args[0] converted to `type`
+  Function,    // scalar function `name` over args (expr/functions.cpp)
+  Like,        // args: value, pattern[, escape]; case_insensitive (ILIKE); negated
+  Case,        // args: when1, then1, when2, then2, …[, else when has_else]
+  InList,      // args: value, item1, item2, …; negated
+  InSubquery,  // args: probe values; subquery_keys holds the sub-plan's rows; negated (exec fills it)
+  ScalarSubquery,  // constant: the sub-plan's single value (exec fills it)
 };
 
 enum class CompareOperator { Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual };
@@ -38,7 +44,14 @@ struct Expression {
   CompareOperator compare = CompareOperator::Equal;
   ArithmeticOperator arithmetic = ArithmeticOperator::Add;
   bool negated = false;
+  std::string name;               // Function
+  bool case_insensitive = false;  // Like
+  bool has_else = false;          // Case
   std::vector<std::unique_ptr<Expression>> args;
+  /** InSubquery / ScalarSubquery: index of the sub-plan in the statement (exec/subquery). */
+  int subquery = -1;
+  /** InSubquery: encoded keys of the sub-plan's rows, and whether one of them is NULL. */
+  std::shared_ptr<const struct SubqueryKeys> subquery_keys;
 };
 
 /**

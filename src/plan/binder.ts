@@ -4,7 +4,7 @@
  * context expects, as Postgres does), and reports misuse as SqlErrors that point at the
  * offending token, with a "did you mean" for near-miss names.
  */
-import type { Expression, Identifier, Position } from '../sql/ast.js';
+import type { Expression, Identifier, Position, SelectStatement } from '../sql/ast.js';
 import { SqlError } from '../sql/sql_error.js';
 import type { CatalogTable } from './catalog.js';
 import type { AggregateFunctionName, TypedMessage } from './plan_message.js';
@@ -25,7 +25,24 @@ export type BoundExpression = TypedMessage & { id?: number } & (
     | { kind: 'negate'; arg: BoundExpression }
     | { kind: 'cast'; arg: BoundExpression }
     | { kind: 'aggregate'; function: AggregateFunctionName; distinct: boolean; argument?: BoundExpression }
+    | { kind: 'function'; name: string; args: BoundExpression[] }
+    | { kind: 'like'; args: BoundExpression[]; caseInsensitive: boolean; negated: boolean }
+    | { kind: 'case'; args: BoundExpression[]; hasElse: boolean }
+    | { kind: 'in_list'; args: BoundExpression[]; negated: boolean }
+    | { kind: 'in_subquery'; subquery: number; args: BoundExpression[]; negated: boolean; name?: 'exists' }
+    | { kind: 'scalar_subquery'; subquery: number; args: [] }
   );
+
+/**
+ * Plans a subquery for the binder (the planner supplies it, so the binder need not import
+ * the planner). `outer` is the scope of the query the subquery appears in.
+ */
+export interface SubqueryPlanner {
+  /** An uncorrelated subquery: its index among the statement's sub-plans and its output types. */
+  plan(query: SelectStatement, outer: Scope): { index: number; types: SqlType[] };
+  /** EXISTS: decorrelates `inner = outer` equalities into keys; returns probe expressions bound in `outer`. */
+  planExists(query: SelectStatement, outer: Scope, binder: Binder, context: BindContext): { index: number; probes: BoundExpression[] };
+}
 
 export interface ScopeTable {
   /** The name the query refers to it by: its alias, or the table's name. */
@@ -36,7 +53,11 @@ export interface ScopeTable {
 }
 
 export class Scope {
-  constructor(readonly tables: ScopeTable[]) {}
+  /** `outer`: the scope of the enclosing query, for subqueries (correlated names are found there). */
+  constructor(
+    readonly tables: ScopeTable[],
+    readonly outer?: Scope,
+  ) {}
 
   get width(): number {
     return this.tables.reduce((sum, entry) => sum + entry.table.columns.length, 0);
@@ -61,6 +82,9 @@ export class Binder {
   readonly parameterTypes: (SqlType | undefined)[] = [];
   /** Parameter expressions whose type is decided per execution by the JS value. */
   readonly untypedParameters: BoundExpression[] = [];
+
+  /** Set by the planner before binding statements that may contain subqueries. */
+  subqueries?: SubqueryPlanner;
 
   constructor(readonly sql: string) {}
 
@@ -148,13 +172,43 @@ export class Binder {
       }
       case 'function':
         return this.bindFunction(expression, scope, context, id);
+      case 'in_subquery': {
+        const planned = this.subqueryPlanner(expression.pos).plan(expression.query, scope);
+        if (planned.types.length !== 1) throw this.error('syntax_error', 'subquery has too many columns', expression.query.pos);
+        const operand = this.coerce(this.bind(expression.operand, scope, context), planned.types[0]!);
+        const probe = this.compare('=', operand, { kind: 'constant', value: null, ...typed(planned.types[0]!) }, expression.pos, id);
+        return { kind: 'in_subquery', subquery: planned.index, args: [(probe as { left: BoundExpression }).left], negated: expression.negated, type: 'boolean', id };
+      }
+      case 'exists': {
+        const planned = this.subqueryPlanner(expression.pos).planExists(expression.query, scope, this, context);
+        return { kind: 'in_subquery', subquery: planned.index, args: planned.probes, negated: expression.negated, name: 'exists', type: 'boolean', id };
+      }
+      case 'subquery': {
+        const planned = this.subqueryPlanner(expression.pos).plan(expression.query, scope);
+        if (planned.types.length !== 1) throw this.error('syntax_error', 'subquery must return only one column', expression.query.pos);
+        return { kind: 'scalar_subquery', subquery: planned.index, args: [], ...typed(planned.types[0]!), id };
+      }
       default:
         throw this.error('feature_not_supported', `${describeExpression(expression.kind)} is not supported yet`, expression.pos);
     }
   }
 
+  private subqueryPlanner(pos: Position): SubqueryPlanner {
+    if (!this.subqueries) throw this.error('feature_not_supported', 'subqueries are not supported here', pos);
+    return this.subqueries;
+  }
+
   private bindColumn(table: Identifier | undefined, name: Identifier, scope: Scope, id: number): BoundExpression {
     const candidates = table ? scope.tables.filter((entry) => entry.name === table.name) : scope.tables;
+    if (candidates.length === 0 || !candidates.some((entry) => entry.table.columns.some((c) => c.name === name.name))) {
+      if (scope.outer && resolvesIn(scope.outer, table, name)) {
+        throw this.error(
+          'feature_not_supported',
+          `correlated reference to "${table ? `${table.name}.` : ''}${name.name}": only equalities between the subquery and the outer query in an EXISTS are supported`,
+          (table ?? name).pos,
+        );
+      }
+    }
     if (table && candidates.length === 0) {
       throw this.error(
         'undefined_table',
@@ -310,6 +364,17 @@ export function typed(type: SqlType): TypedMessage {
 
 export function typedOf(expression: TypedMessage): SqlType {
   return expression.dimension ? { id: expression.type, dimension: expression.dimension } : { id: expression.type };
+}
+
+/** Whether `table.name` (or `name` alone) names a column somewhere in `scope` or its outer scopes. */
+export function resolvesIn(scope: Scope | undefined, table: Identifier | undefined, name: Identifier): boolean {
+  for (let current = scope; current; current = current.outer) {
+    for (const entry of current.tables) {
+      if (table && entry.name !== table.name) continue;
+      if (entry.table.columns.some((c) => c.name === name.name)) return true;
+    }
+  }
+  return false;
 }
 
 function isUntyped(expression: BoundExpression): boolean {

@@ -22,7 +22,19 @@ export type ExpressionMessage =
   | ({ kind: 'is_null'; arg: ExpressionMessage; negated: boolean; id?: number } & TypedMessage)
   | ({ kind: 'arithmetic'; op: '+' | '-' | '*' | '/' | '%'; left: ExpressionMessage; right: ExpressionMessage; id?: number } & TypedMessage)
   | ({ kind: 'negate'; arg: ExpressionMessage; id?: number } & TypedMessage)
-  | ({ kind: 'cast'; arg: ExpressionMessage; id?: number } & TypedMessage);
+  | ({ kind: 'cast'; arg: ExpressionMessage; id?: number } & TypedMessage)
+  /** Scalar function `name` (see native/expr/functions.cpp for the list). */
+  | ({ kind: 'function'; name: string; args: ExpressionMessage[]; id?: number } & TypedMessage)
+  /** args: value, pattern[, escape]. */
+  | ({ kind: 'like'; args: ExpressionMessage[]; caseInsensitive: boolean; negated: boolean; id?: number } & TypedMessage)
+  /** args: when1, then1, when2, then2, …[, else]. */
+  | ({ kind: 'case'; args: ExpressionMessage[]; hasElse: boolean; id?: number } & TypedMessage)
+  /** args: value, item1, item2, … */
+  | ({ kind: 'in_list'; args: ExpressionMessage[]; negated: boolean; id?: number } & TypedMessage)
+  /** args: probe values; `subquery` indexes the statement's sub-plans; name 'exists' for EXISTS semantics. */
+  | ({ kind: 'in_subquery'; subquery: number; args: ExpressionMessage[]; negated: boolean; name?: 'exists'; id?: number } & TypedMessage)
+  /** The single value of an uncorrelated scalar sub-plan (NULL when it returns no row). */
+  | ({ kind: 'scalar_subquery'; subquery: number; args: []; id?: number } & TypedMessage);
 
 export type AggregateFunctionName = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
 
@@ -62,4 +74,5 @@ export type PlanMessage =
       cells: Int32Array;
       constants: { value: unknown; sqlText: boolean }[];
     }
-  | { kind: 'query'; plan: PlanNodeMessage };
+  /** Sub-plans run first, in order; expressions refer to them by index. */
+  | { kind: 'query'; plan: PlanNodeMessage; subqueries: PlanNodeMessage[] };

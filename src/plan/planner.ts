@@ -486,7 +486,7 @@ function planSelect(statement: SelectStatement, sql: string, catalog: Catalog): 
 
   return {
     kind: 'query',
-    message: { kind: 'query', plan: node },
+    message: { kind: 'query', plan: node, subqueries: [] },
     columns: items.map((item) => ({ name: item.name, type: typedOf(item.expression) })),
     positions: binder.positions,
     parameterTypes: binder.parameterTypes,

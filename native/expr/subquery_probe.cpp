@@ -1,0 +1,58 @@
+// Probing the precomputed key set of an IN / EXISTS sub-plan.
+#include "expr/datum_util.hpp"
+#include "expr/subquery_keys.hpp"
+
+namespace replaydb {
+
+void append_key(std::string& key, const Datum& datum, size_t i) {
+  const ColumnView& view = datum.view;
+  const size_t row = datum.row(i);
+  if (view.type.is_variable_width()) {
+    std::string_view bytes = view.bytes(row);
+    const uint32_t length = uint32_t(bytes.size());
+    key.append(reinterpret_cast<const char*>(&length), 4);
+    key.append(bytes);
+    return;
+  }
+  // Numbers are keyed by value, so an INT probe finds a BIGINT or DOUBLE key of equal value.
+  if (view.type.is_numeric()) {
+    const double value = numeric_as_double(view, row);
+    key.append(reinterpret_cast<const char*>(&value), 8);
+    return;
+  }
+  key.append(reinterpret_cast<const char*>(view.fixed(row)), view.type.width());
+}
+
+Datum evaluate_in_subquery(const Expression& e, const Batch& batch) {
+  if (!e.subquery_keys) throw EngineError("internal_error", "subquery was not evaluated before its expression");
+  std::vector<Datum> probes;
+  for (const auto& arg : e.args) probes.push_back(evaluate(*arg, batch));
+  auto out = std::make_shared<Column>(DataType{TypeId::Boolean, 0});
+  out->data().resize(batch.size);
+  std::vector<uint8_t>& validity = out->validity();
+  const bool in_semantics = e.args.size() == 1 && e.name != "exists";
+  std::string key;
+  for (size_t i = 0; i < batch.size; i++) {
+    bool null_probe = false;
+    key.clear();
+    for (const Datum& probe : probes) {
+      if (probe.is_null(i)) {
+        null_probe = true;
+        break;
+      }
+      append_key(key, probe, i);
+    }
+    const bool found = !null_probe && e.subquery_keys->keys.count(key) > 0;
+    const bool set_empty = e.subquery_keys->keys.empty() && !e.subquery_keys->has_null;
+    const bool unknown = in_semantics && !found && !set_empty && (null_probe || e.subquery_keys->has_null);
+    if (unknown) {
+      if (validity.empty()) validity.assign(batch.size, 1);
+      validity[i] = 0;
+    }
+    out->data()[i] = uint8_t(found != e.negated);
+  }
+  out->set_size(batch.size);
+  return datum_of(std::move(out));
+}
+
+}  // namespace replaydb
