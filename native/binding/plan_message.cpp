@@ -204,6 +204,14 @@ std::unique_ptr<PlanNode> read_plan(const Napi::Object& object, const Reader& re
       node->keys.push_back(std::move(key));
     }
     node->limit = get_integer(object, "limit", -1);
+  } else if (op == "hash_join" || op == "nested_loop_join") {
+    node->kind = op == "hash_join" ? PlanKind::HashJoin : PlanKind::NestedLoopJoin;
+    node->right = read_plan(object.Get("right").As<Napi::Object>(), reader);
+    const std::string type = get_string(object, "joinType");
+    node->join_type = type == "left" ? JoinType::Left : type == "semi" ? JoinType::Semi : type == "anti" ? JoinType::Anti : JoinType::Inner;
+    node->left_keys = read_expressions(object.Get("leftKeys"), reader);
+    node->right_keys = read_expressions(object.Get("rightKeys"), reader);
+    if (object.Get("residual").IsObject()) node->residual = read_expression(object.Get("residual").As<Napi::Object>(), reader);
   } else if (op == "limit") {
     node->kind = PlanKind::Limit;
     node->limit = get_integer(object, "limit", -1);
@@ -342,6 +350,10 @@ std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Nap
   } else if (kind == "query") {
     statement->kind = StatementKind::Query;
     statement->plan = read_plan(message.Get("plan").As<Napi::Object>(), reader);
+    if (message.Get("subqueries").IsArray()) {
+      Napi::Array subqueries = message.Get("subqueries").As<Napi::Array>();
+      for (uint32_t i = 0; i < subqueries.Length(); i++) statement->subqueries.push_back(read_plan(subqueries.Get(i).As<Napi::Object>(), reader));
+    }
   } else {
     throw EngineError("internal_error", "unknown statement kind " + kind);
   }

@@ -18,6 +18,8 @@ Chunk execute_plan(const PlanNode& node, const ExecutionContext& context) {
     case PlanKind::Aggregate: return run_aggregate(node, context);
     case PlanKind::Sort: return run_sort(node, context);
     case PlanKind::Limit: return run_limit(node, context);
+    case PlanKind::HashJoin: return run_hash_join(node, context);
+    case PlanKind::NestedLoopJoin: return run_nested_loop_join(node, context);
   }
   throw EngineError("internal_error", "unknown plan node");
 }

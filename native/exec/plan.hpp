@@ -13,7 +13,9 @@ namespace replaydb {
 
 constexpr size_t kBatchRows = 2048;
 
-enum class PlanKind { Scan, Filter, Project, Aggregate, Sort, Limit };
+enum class PlanKind { Scan, Filter, Project, Aggregate, Sort, Limit, HashJoin, NestedLoopJoin };
+
+enum class JoinType { Inner, Left, Semi, Anti };
 
 enum class AggregateFunction { CountStar, Count, Sum, Average, Min, Max };
 
@@ -55,6 +57,15 @@ struct PlanNode {
   // Limit (and Sort's top-k)
   int64_t limit = -1;
   int64_t offset = 0;
+
+  // Joins: output is input's columns then right's (Semi/Anti: input's only). Hash joins
+  // build on `right` and match left_keys[i] = right_keys[i]; `residual` is evaluated over
+  // the joined row (left columns, then right columns) and decides matches (ON semantics).
+  std::unique_ptr<PlanNode> right;
+  JoinType join_type = JoinType::Inner;
+  std::vector<std::unique_ptr<Expression>> left_keys;
+  std::vector<std::unique_ptr<Expression>> right_keys;
+  std::unique_ptr<Expression> residual;
 };
 
 struct Chunk {
@@ -85,5 +96,7 @@ Chunk run_project(const PlanNode& node, const ExecutionContext& context);
 Chunk run_aggregate(const PlanNode& node, const ExecutionContext& context);
 Chunk run_sort(const PlanNode& node, const ExecutionContext& context);
 Chunk run_limit(const PlanNode& node, const ExecutionContext& context);
+Chunk run_hash_join(const PlanNode& node, const ExecutionContext& context);
+Chunk run_nested_loop_join(const PlanNode& node, const ExecutionContext& context);
 
 }  // namespace replaydb

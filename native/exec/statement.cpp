@@ -2,6 +2,7 @@
 // database's read lock for their whole run, so they see one consistent state.
 #include "exec/statement.hpp"
 
+#include "exec/subquery.hpp"
 #include "jsonb/jsonb.hpp"
 
 namespace replaydb {
@@ -48,6 +49,7 @@ StatementResult run_statement(Database& database, Statement& statement, const Ca
       auto guard = database.read_lock();
       if (database.is_closed()) throw EngineError("connection_closed", "the database is closed");
       ExecutionContext context{database, cancellation};
+      run_subqueries(statement.subqueries, *statement.plan, context);
       result.chunk = execute_plan(*statement.plan, context);
       result.has_rows = true;
       jsonb_columns_to_text(result.chunk);

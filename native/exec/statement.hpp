@@ -30,6 +30,7 @@ struct Statement {
   std::vector<std::string> names; // DropTable
   InsertRows insert;              // Insert
   std::unique_ptr<PlanNode> plan; // Query
+  std::vector<std::unique_ptr<PlanNode>> subqueries;  // Query: run first, in order
 };
 
 struct StatementResult {

@@ -175,9 +175,12 @@ export class Binder {
       case 'in_subquery': {
         const planned = this.subqueryPlanner(expression.pos).plan(expression.query, scope);
         if (planned.types.length !== 1) throw this.error('syntax_error', 'subquery has too many columns', expression.query.pos);
-        const operand = this.coerce(this.bind(expression.operand, scope, context), planned.types[0]!);
-        const probe = this.compare('=', operand, { kind: 'constant', value: null, ...typed(planned.types[0]!) }, expression.pos, id);
-        return { kind: 'in_subquery', subquery: planned.index, args: [(probe as { left: BoundExpression }).left], negated: expression.negated, type: 'boolean', id };
+        const keyType = planned.types[0]!;
+        const operand = this.coerce(this.bind(expression.operand, scope, context), keyType);
+        if (!comparable(typedOf(operand), keyType)) {
+          throw this.error('undefined_function', `operator does not exist: ${typeDisplayName(typedOf(operand))} = ${typeDisplayName(keyType)}`, expression.pos);
+        }
+        return { kind: 'in_subquery', subquery: planned.index, args: [operand], negated: expression.negated, type: 'boolean', id };
       }
       case 'exists': {
         const planned = this.subqueryPlanner(expression.pos).planExists(expression.query, scope, this, context);
@@ -364,6 +367,11 @@ export function typed(type: SqlType): TypedMessage {
 
 export function typedOf(expression: TypedMessage): SqlType {
   return expression.dimension ? { id: expression.type, dimension: expression.dimension } : { id: expression.type };
+}
+
+/** Whether values of the two types can be compared with = (numbers with numbers, else the same type). */
+export function comparable(a: SqlType, b: SqlType): boolean {
+  return (isNumeric(a) && isNumeric(b)) || sameType(a, b) || a.id === 'null' || b.id === 'null';
 }
 
 /** Whether `table.name` (or `name` alone) names a column somewhere in `scope` or its outer scopes. */

@@ -50,7 +50,20 @@ export type PlanNodeMessage =
   | { op: 'project'; input?: PlanNodeMessage; expressions: ExpressionMessage[] }
   | { op: 'aggregate'; input: PlanNodeMessage; groups: ExpressionMessage[]; aggregates: AggregateMessage[] }
   | { op: 'sort'; input: PlanNodeMessage; keys: { expression: ExpressionMessage; descending: boolean; nullsFirst: boolean }[]; limit?: number }
-  | { op: 'limit'; input: PlanNodeMessage; limit?: number; offset: number };
+  | { op: 'limit'; input: PlanNodeMessage; limit?: number; offset: number }
+  /**
+   * Joins output `input`'s columns then `right`'s. A hash join builds on `right` and matches
+   * leftKeys[i] = rightKeys[i] (same types); `residual` (over the joined row) decides matches.
+   */
+  | {
+      op: 'hash_join' | 'nested_loop_join';
+      input: PlanNodeMessage;
+      right: PlanNodeMessage;
+      joinType: 'inner' | 'left' | 'semi' | 'anti';
+      leftKeys: ExpressionMessage[];
+      rightKeys: ExpressionMessage[];
+      residual?: ExpressionMessage;
+    };
 
 export interface ColumnDefinitionMessage extends TypedMessage {
   name: string;

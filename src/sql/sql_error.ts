@@ -28,6 +28,7 @@ export type SqlErrorCode =
   | 'invalid_column_reference'
   | 'invalid_row_count_in_limit_clause'
   | 'duplicate_key'
+  | 'duplicate_alias'
   | 'lock_not_available'
   | 'connection_closed'
   | 'program_limit_exceeded'

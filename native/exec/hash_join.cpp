@@ -1,0 +1,147 @@
+// Hash join: builds a chained hash table over the right input's key columns (rows with a
+// NULL key never match), probes it a batch of left rows at a time, filters candidate pairs
+// with the residual ON condition, and completes INNER / LEFT / SEMI / ANTI output. The
+// planner gives both sides' keys the same types, so equality is equality of bytes.
+#include <cstring>
+#include <functional>
+
+#include "common/error.hpp"
+#include "exec/join_output.hpp"
+
+namespace replaydb {
+namespace {
+
+uint64_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t hash_value(const ColumnView& view, size_t row) {
+  if (view.type.is_variable_width()) return std::hash<std::string_view>{}(view.bytes(row));
+  const size_t width = view.type.width();
+  const uint8_t* bytes = view.fixed(row);
+  if (width <= 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, bytes, width);
+    return mix(word);
+  }
+  return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(bytes), width));
+}
+
+bool values_equal(const ColumnView& a, size_t row_a, const ColumnView& b, size_t row_b) {
+  if (a.type.is_variable_width()) return a.bytes(row_a) == b.bytes(row_b);
+  return std::memcmp(a.fixed(row_a), b.fixed(row_b), a.type.width()) == 0;
+}
+
+/** Evaluates `expressions` over every row of `input` into whole columns. */
+std::vector<Column> evaluate_all(const std::vector<std::unique_ptr<Expression>>& expressions, const Chunk& input) {
+  std::vector<Column> out;
+  for (const auto& expression : expressions) {
+    Column column(expression->type);
+    for (size_t start = 0; start < input.rows; start += kBatchRows) {
+      const size_t count = std::min(kBatchRows, input.rows - start);
+      column.append_column(materialize(evaluate(*expression, input.batch(start, count)), count));
+    }
+    out.push_back(std::move(column));
+  }
+  return out;
+}
+
+}  // namespace
+
+Chunk run_hash_join(const PlanNode& node, const ExecutionContext& context) {
+  Chunk left = execute_plan(*node.input, context);
+  Chunk right = execute_plan(*node.right, context);
+  const size_t key_count = node.left_keys.size();
+  if (key_count == 0 || key_count != node.right_keys.size()) throw EngineError("internal_error", "hash join without matching keys");
+
+  const std::vector<Column> build_keys = evaluate_all(node.right_keys, right);
+  std::vector<ColumnView> build_views;
+  for (const Column& column : build_keys) build_views.push_back(column.view());
+  size_t capacity = 16;
+  while (capacity < right.rows * 2) capacity <<= 1;
+  const uint64_t mask = capacity - 1;
+  std::vector<uint32_t> heads(capacity, kNoRow);
+  std::vector<uint32_t> next(right.rows, kNoRow);
+  std::vector<uint64_t> hashes(right.rows, 0);
+  // Insert in reverse so each chain lists right rows in ascending order.
+  for (size_t r = right.rows; r-- > 0;) {
+    bool has_null = false;
+    uint64_t hash = 0x9e3779b97f4a7c15ull;
+    for (const ColumnView& view : build_views) {
+      if (view.is_null(r)) {
+        has_null = true;
+        break;
+      }
+      hash = mix(hash ^ hash_value(view, r));
+    }
+    if (has_null) continue;
+    hashes[r] = hash;
+    next[r] = heads[hash & mask];
+    heads[hash & mask] = uint32_t(r);
+  }
+
+  std::vector<uint32_t> left_rows, right_rows;
+  for (size_t start = 0; start < left.rows; start += kBatchRows) {
+    context.check_cancelled();
+    const size_t count = std::min(kBatchRows, left.rows - start);
+    const Batch batch = left.batch(start, count);
+    std::vector<Datum> probes;
+    for (const auto& key : node.left_keys) probes.push_back(evaluate(*key, batch));
+    for (size_t i = 0; i < count; i++) {
+      bool has_null = false;
+      uint64_t hash = 0x9e3779b97f4a7c15ull;
+      for (const Datum& probe : probes) {
+        if (probe.is_null(i)) {
+          has_null = true;
+          break;
+        }
+        hash = mix(hash ^ hash_value(probe.view, probe.row(i)));
+      }
+      if (has_null) continue;
+      for (uint32_t r = heads[hash & mask]; r != kNoRow; r = next[r]) {
+        if (hashes[r] != hash) continue;
+        bool equal = true;
+        for (size_t k = 0; k < key_count && equal; k++) equal = values_equal(probes[k].view, probes[k].row(i), build_views[k], r);
+        if (equal) {
+          left_rows.push_back(uint32_t(start + i));
+          right_rows.push_back(r);
+        }
+      }
+    }
+  }
+  if (node.residual) filter_pairs(*node.residual, left, right, left_rows, right_rows, context);
+  return finish_join(node.join_type, left, right, left_rows, right_rows);
+}
+
+Chunk run_nested_loop_join(const PlanNode& node, const ExecutionContext& context) {
+  Chunk left = execute_plan(*node.input, context);
+  Chunk right = execute_plan(*node.right, context);
+  std::vector<uint32_t> left_rows, right_rows;
+  std::vector<uint32_t> batch_left, batch_right;
+  auto flush = [&]() {
+    if (batch_left.empty()) return;
+    if (node.residual) filter_pairs(*node.residual, left, right, batch_left, batch_right, context);
+    left_rows.insert(left_rows.end(), batch_left.begin(), batch_left.end());
+    right_rows.insert(right_rows.end(), batch_right.begin(), batch_right.end());
+    batch_left.clear();
+    batch_right.clear();
+  };
+  for (uint32_t l = 0; l < left.rows; l++) {
+    for (uint32_t r = 0; r < right.rows; r++) {
+      batch_left.push_back(l);
+      batch_right.push_back(r);
+      if (batch_left.size() == kBatchRows) {
+        context.check_cancelled();
+        flush();
+      }
+    }
+  }
+  flush();
+  return finish_join(node.join_type, left, right, left_rows, right_rows);
+}
+
+}  // namespace replaydb
