@@ -237,7 +237,11 @@ void Database::check_open() const {
 void Database::append_record(std::string& record) {
   finish_record(record);
   tail_log_.write_all(record);
-  if (options_.sync_full) tail_log_.sync();
+  if (options_.sync_full) {
+    tail_log_.sync();
+  } else {
+    tail_dirty_ = true;
+  }
 }
 
 const TableState* Database::find_table(const std::string& name) const {
@@ -404,7 +408,7 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
       SegmentEntry segment;
       segment.file = std::to_string(table->schema.id) + "-" + new_id() + ".seg";
       segment.row_count = table->tail_rows;
-      write_file_atomically(segments_directory() + "/" + segment.file, encode_segment(columns, table->tail_rows), true);
+      write_segment(segments_directory() + "/" + segment.file, columns, table->tail_rows);
       entry.segments.push_back(segment);
       sealed.emplace_back(table.get(), segment);
     }
@@ -423,6 +427,7 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
     table->tail_rows = 0;
   }
   tail_log_.open(path_ + "/tail/" + next.tail_log);
+  tail_dirty_ = false;
   remove_file(old_log);
   manifest_ = std::move(next);
 }
@@ -430,7 +435,8 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
 void Database::sync() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_open();
-  tail_log_.sync();
+  if (tail_dirty_) tail_log_.sync();
+  tail_dirty_ = false;
 }
 
 void Database::close() {
@@ -440,8 +446,8 @@ void Database::close() {
   for (auto& [name, table] : tables_) pending = pending || table->tail_rows > 0;
   if (pending) {
     seal_locked(VersionKind::Seal, "");
-  } else {
-    tail_log_.sync();
+  } else if (tail_dirty_) {
+    tail_log_.sync();  // DDL-only changes since the last seal
   }
   tail_log_.close();
   closed_ = true;

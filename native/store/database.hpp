@@ -111,6 +111,7 @@ class Database {
   uint32_t next_table_id_ = 1;
   AppendFile tail_log_;
   uint64_t schema_version_ = 1;
+  bool tail_dirty_ = false;      // records written since the last fdatasync
   std::string record_buffer_;  // reused by insert(); guarded by the exclusive lock
   bool closed_ = false;
 };

@@ -141,6 +141,58 @@ void write_file_atomically(const std::string& path, std::string_view bytes, bool
   }
 }
 
+AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  temporary_ = path_ + ".tmp-" + std::to_string(random());
+  fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw io_failure(temporary_, "create", errno);
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temporary_.c_str());
+}
+
+void AtomicFileWriter::flush() {
+  write_whole(fd_, staged_, temporary_);
+  staged_.clear();
+}
+
+void AtomicFileWriter::write(const void* data, size_t length) {
+  constexpr size_t kDirect = 256 * 1024;
+  if (length >= kDirect) {
+    flush();
+    write_whole(fd_, std::string_view(static_cast<const char*>(data), length), temporary_);
+  } else if (length) {
+    staged_.append(static_cast<const char*>(data), length);
+    if (staged_.size() >= kDirect) flush();
+  }
+  position_ += length;
+}
+
+void AtomicFileWriter::align(size_t alignment) {
+  static const char zeros[64] = {};
+  size_t padding = (alignment - position_ % alignment) % alignment;
+  while (padding) {
+    const size_t chunk = std::min(padding, sizeof zeros);
+    write(zeros, chunk);
+    padding -= chunk;
+  }
+}
+
+void AtomicFileWriter::commit(bool sync) {
+  flush();
+  if (sync && ::fsync(fd_) != 0) throw io_failure(temporary_, "fsync", errno);
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(temporary_.c_str(), path_.c_str()) != 0) throw io_failure(path_, "rename", errno);
+  committed_ = true;
+  if (sync) {
+    const size_t slash = path_.find_last_of('/');
+    sync_directory(slash == std::string::npos ? "." : path_.substr(0, slash));
+  }
+}
+
 void AppendFile::open(const std::string& path) {
   close();
   path_ = path;

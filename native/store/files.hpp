@@ -38,6 +38,33 @@ void remove_file(const std::string& path);
 void write_file_atomically(const std::string& path, std::string_view bytes, bool sync);
 void sync_directory(const std::string& path);
 
+/**
+ * Writes a new file under a temporary name; commit() makes it appear at `path` whole
+ * (fsync, rename, fsync the directory). Destroyed uncommitted, the temporary is removed.
+ * Small writes are staged; large ones go straight to the kernel from the caller's memory.
+ */
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(std::string path);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  void write(const void* data, size_t length);
+  /** Pads with zero bytes to a multiple of `alignment`. */
+  void align(size_t alignment);
+  uint64_t position() const { return position_; }
+  void commit(bool sync);
+
+ private:
+  void flush();
+  std::string path_;
+  std::string temporary_;
+  int fd_ = -1;
+  uint64_t position_ = 0;
+  std::string staged_;
+  bool committed_ = false;
+};
+
 /** An append-only file. write_all either appends every byte or restores the old length. */
 class AppendFile {
  public:

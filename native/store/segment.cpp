@@ -18,14 +18,13 @@ constexpr size_t kHeaderSize = 64;
 constexpr size_t kTrailerSize = 16;  // footer length, footer checksum, end magic
 constexpr size_t kAlignment = 64;
 
-BlockReference append_block(std::string& file, const void* data, size_t length) {
-  ByteWriter writer(file);
-  writer.align(kAlignment);
+BlockReference append_block(AtomicFileWriter& file, const void* data, size_t length) {
+  file.align(kAlignment);
   BlockReference block;
-  block.offset = file.size();
+  block.offset = file.position();
   block.length = length;
   block.checksum = crc32c(data, length);
-  writer.put_bytes(data, length);
+  file.write(data, length);
   return block;
 }
 
@@ -78,27 +77,29 @@ BlockReference read_block_reference(ByteReader& in, size_t file_size) {
 
 }  // namespace
 
-std::string encode_segment(const std::vector<const Column*>& columns, size_t row_count) {
-  std::string file;
-  ByteWriter header(file);
-  header.put_bytes(kSegmentMagic, 8);
-  header.put<uint32_t>(kSegmentFormatVersion);
-  header.put<uint32_t>(uint32_t(columns.size()));
-  header.put<uint64_t>(row_count);
-  file.resize(kHeaderSize, '\0');
+void write_segment(const std::string& path, const std::vector<const Column*>& columns, size_t row_count) {
+  AtomicFileWriter file(path);
+  std::string header;
+  ByteWriter header_writer(header);
+  header_writer.put_bytes(kSegmentMagic, 8);
+  header_writer.put<uint32_t>(kSegmentFormatVersion);
+  header_writer.put<uint32_t>(uint32_t(columns.size()));
+  header_writer.put<uint64_t>(row_count);
+  header.resize(kHeaderSize, '\0');
+  file.write(header.data(), header.size());
 
+  // Blocks go from the columns' own buffers to the file: no copy of the data in between.
   std::vector<SegmentColumnInfo> infos;
   for (const Column* column : columns) {
     SegmentColumnInfo info;
-    const ColumnView view = column->view();
     info.type = column->type();
     info.null_count = column->null_count();
-    if (column->has_nulls()) info.validity = append_block(file, column->validity().data(), column->validity().size());
+    if (info.null_count > 0) info.validity = append_block(file, column->validity().data(), column->validity().size());
     info.values = append_block(file, column->data().data(), column->data().size());
     if (column->type().is_variable_width()) {
       info.offsets = append_block(file, column->offsets().data(), column->offsets().size() * 4);
     }
-    info.zone = compute_zone(view);
+    info.zone = compute_zone(column->view());
     infos.push_back(info);
   }
 
@@ -115,13 +116,15 @@ std::string encode_segment(const std::vector<const Column*>& columns, size_t row
     out.put<double>(info.zone.min);
     out.put<double>(info.zone.max);
   }
-  ByteWriter tail(file);
-  tail.align(kAlignment);
+  file.align(kAlignment);
+  std::string trailer;
+  ByteWriter tail(trailer);
   tail.put_bytes(footer.data(), footer.size());
   tail.put<uint32_t>(uint32_t(footer.size()));
   tail.put<uint32_t>(crc32c(footer.data(), footer.size()));
   tail.put_bytes(kSegmentEndMagic, 8);
-  return file;
+  file.write(trailer.data(), trailer.size());
+  file.commit(true);
 }
 
 Segment::Segment(const std::string& path) : file_(path) {

@@ -43,8 +43,8 @@ struct SegmentColumnInfo {
   ZoneMap zone;
 };
 
-/** Serialises `columns` (all of `row_count` rows) into the bytes of a segment file. */
-std::string encode_segment(const std::vector<const Column*>& columns, size_t row_count);
+/** Writes `columns` (all of `row_count` rows) as the segment file `path`, atomically and fsync'ed. */
+void write_segment(const std::string& path, const std::vector<const Column*>& columns, size_t row_count);
 
 class Segment {
  public:
