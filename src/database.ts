@@ -76,7 +76,7 @@ export class Database {
     const { prepared, values, parsed } = this.prepareCall(sql, params);
     let output: NativeResult;
     try {
-      output = prepared.kind === 'insert'
+      output = prepared.templated
         ? await this.handle.runPreparedAsync(this.insertHandle(prepared), values)
         : await this.handle.runAsync(prepared.message, values);
     } catch (error) {
@@ -90,7 +90,7 @@ export class Database {
     const { prepared, values, parsed } = this.prepareCall(sql, params);
     let output: NativeResult;
     try {
-      output = prepared.kind === 'insert'
+      output = prepared.templated
         ? { rowCount: this.handle.runPrepared(this.insertHandle(prepared), values) }
         : this.handle.run(prepared.message, values);
     } catch (error) {

@@ -173,6 +173,7 @@ std::unique_ptr<PlanNode> read_plan(const Napi::Object& object, const Reader& re
     Napi::Array columns = object.Get("columns").As<Napi::Array>();
     for (uint32_t i = 0; i < columns.Length(); i++) node->columns.push_back(columns.Get(i).As<Napi::Number>().Uint32Value());
     if (object.Get("filter").IsObject()) node->filter = read_expression(object.Get("filter").As<Napi::Object>(), reader);
+    node->with_row_ids = get_bool(object, "withRowIds");
   } else if (op == "filter") {
     node->kind = PlanKind::Filter;
     node->predicate = read_expression(object.Get("predicate").As<Napi::Object>(), reader);
@@ -346,7 +347,29 @@ std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Nap
     Napi::Array names = message.Get("names").As<Napi::Array>();
     for (uint32_t i = 0; i < names.Length(); i++) statement->names.push_back(names.Get(i).As<Napi::String>().Utf8Value());
   } else if (kind == "insert") {
-    return bind_insert(*read_insert_template(message), params);
+    auto bound = bind_insert(*read_insert_template(message), params);
+    if (message.Get("onConflict").IsObject()) {
+      Napi::Object conflict = message.Get("onConflict").As<Napi::Object>();
+      ConflictAction& action = bound->on_conflict;
+      action.kind = get_string(conflict, "action") == "update" ? ConflictAction::Kind::Update : ConflictAction::Kind::Nothing;
+      if (conflict.Get("assignments").IsArray()) {
+        Napi::Array assignments = conflict.Get("assignments").As<Napi::Array>();
+        for (uint32_t i = 0; i < assignments.Length(); i++) {
+          Napi::Object entry = assignments.Get(i).As<Napi::Object>();
+          action.assignments.emplace_back(int(get_integer(entry, "column", -1)), read_expression(entry.Get("value").As<Napi::Object>(), reader));
+        }
+      }
+      if (conflict.Get("where").IsObject()) action.where = read_expression(conflict.Get("where").As<Napi::Object>(), reader);
+    }
+    return bound;
+  } else if (kind == "delete" || kind == "update") {
+    statement->kind = kind == "delete" ? StatementKind::Delete : StatementKind::Update;
+    statement->table = get_string(message, "table");
+    statement->plan = read_plan(message.Get("plan").As<Napi::Object>(), reader);
+    if (message.Get("subqueries").IsArray()) {
+      Napi::Array subqueries = message.Get("subqueries").As<Napi::Array>();
+      for (uint32_t i = 0; i < subqueries.Length(); i++) statement->subqueries.push_back(read_plan(subqueries.Get(i).As<Napi::Object>(), reader));
+    }
   } else if (kind == "query") {
     statement->kind = StatementKind::Query;
     statement->plan = read_plan(message.Get("plan").As<Napi::Object>(), reader);

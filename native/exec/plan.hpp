@@ -36,10 +36,12 @@ struct PlanNode {
   PlanKind kind = PlanKind::Scan;
   std::unique_ptr<PlanNode> input;
 
-  // Scan: `filter` reads the table's columns by schema index; output is `columns`.
+  // Scan: `filter` reads the table's columns by schema index; output is `columns`, then
+  // (with_row_ids) each row's position in the table as a BIGINT, for DELETE and UPDATE.
   std::string table;
   std::vector<uint32_t> columns;
   std::unique_ptr<Expression> filter;
+  bool with_row_ids = false;
 
   // Filter
   std::unique_ptr<Expression> predicate;

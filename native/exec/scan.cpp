@@ -7,8 +7,20 @@
 namespace replaydb {
 namespace {
 
-void scan_views(const std::vector<ColumnView>& table_columns, size_t rows, const PlanNode& node, Chunk& out,
-                const ExecutionContext& context) {
+void mark_columns(const Expression& expression, std::vector<bool>& needed) {
+  if (expression.kind == ExpressionKind::Column && expression.column >= 0 && size_t(expression.column) < needed.size()) {
+    needed[expression.column] = true;
+  }
+  for (const auto& arg : expression.args) mark_columns(*arg, needed);
+}
+
+/**
+ * Scans `rows` rows given as views of every table column: skips rows flagged in `deleted`
+ * (may be null), applies the filter, and appends the requested columns (and row positions,
+ * counted from `base`) to `out`.
+ */
+void scan_views(const std::vector<ColumnView>& table_columns, size_t rows, const uint8_t* deleted, uint64_t base,
+                const PlanNode& node, Chunk& out, const ExecutionContext& context) {
   std::vector<uint32_t> selection;
   for (size_t start = 0; start < rows; start += kBatchRows) {
     context.check_cancelled();
@@ -16,16 +28,35 @@ void scan_views(const std::vector<ColumnView>& table_columns, size_t rows, const
     Batch batch;
     batch.size = count;
     for (const ColumnView& view : table_columns) batch.columns.push_back(view.slice(start, count));
-    if (node.filter) {
-      select_rows(*node.filter, batch, selection);
-      for (size_t c = 0; c < node.columns.size(); c++) {
+    const bool everything = !node.filter && !deleted;
+    if (!everything) {
+      if (node.filter) {
+        select_rows(*node.filter, batch, selection);
+      } else {
+        selection.resize(count);
+        for (size_t i = 0; i < count; i++) selection[i] = uint32_t(i);
+      }
+      if (deleted) {
+        size_t kept = 0;
+        for (uint32_t index : selection) {
+          if (!deleted[start + index]) selection[kept++] = index;
+        }
+        selection.resize(kept);
+      }
+    }
+    const size_t selected = everything ? count : selection.size();
+    for (size_t c = 0; c < node.columns.size(); c++) {
+      if (everything) {
+        out.columns[c].append_range(batch.columns[node.columns[c]], 0, count);
+      } else {
         out.columns[c].append_selected(batch.columns[node.columns[c]], selection.data(), selection.size());
       }
-      out.rows += selection.size();
-    } else {
-      for (size_t c = 0; c < node.columns.size(); c++) out.columns[c].append_range(batch.columns[node.columns[c]], 0, count);
-      out.rows += count;
     }
+    if (node.with_row_ids) {
+      Column& ids = out.columns.back();
+      for (size_t i = 0; i < selected; i++) ids.append<int64_t>(int64_t(base + start + (everything ? i : selection[i])));
+    }
+    out.rows += selected;
   }
 }
 
@@ -39,13 +70,17 @@ Chunk run_scan(const PlanNode& node, const ExecutionContext& context) {
     if (index >= table->schema.columns.size()) throw EngineError("internal_error", "scan column out of range");
     out.columns.emplace_back(table->schema.columns[index].type);
   }
+  if (node.with_row_ids) out.columns.emplace_back(DataType{TypeId::BigInt, 0});
   const std::string directory = context.database.segments_directory();
   const size_t column_count = table->schema.columns.size();
   // Only columns the filter or the output reads are touched (and checksum-verified).
-  std::vector<bool> needed(column_count, node.filter != nullptr);
+  std::vector<bool> needed(column_count, false);
   for (uint32_t index : node.columns) needed[index] = true;
+  if (node.filter) mark_columns(*node.filter, needed);
+  uint64_t base = 0;
   for (size_t s = 0; s < table->segment_entries.size(); s++) {
     std::shared_ptr<Segment> segment = table->segment(s, directory);
+    auto deleted = table->segment_deletions(s, directory);
     std::vector<ColumnView> views(column_count);
     for (size_t c = 0; c < column_count; c++) {
       if (needed[c]) {
@@ -55,11 +90,13 @@ Chunk run_scan(const PlanNode& node, const ExecutionContext& context) {
         views[c].size = segment->row_count();
       }
     }
-    scan_views(views, segment->row_count(), node, out, context);
+    scan_views(views, segment->row_count(), deleted ? deleted->data() : nullptr, base, node, out, context);
+    base += segment->row_count();
   }
   std::vector<ColumnView> tail_views;
   for (const Column& column : table->tail) tail_views.push_back(column.view());
-  scan_views(tail_views, table->tail_rows, node, out, context);
+  const uint8_t* tail_deleted = table->tail_deleted.empty() ? nullptr : table->tail_deleted.data();
+  scan_views(tail_views, table->tail_rows, tail_deleted, base, node, out, context);
   return out;
 }
 

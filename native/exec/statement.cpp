@@ -2,6 +2,7 @@
 // database's read lock for their whole run, so they see one consistent state.
 #include "exec/statement.hpp"
 
+#include "exec/dml.hpp"
 #include "exec/subquery.hpp"
 #include "jsonb/jsonb.hpp"
 
@@ -40,7 +41,13 @@ StatementResult run_statement(Database& database, Statement& statement, const Ca
     case StatementKind::DropTable:
       database.drop_tables(statement.names, statement.if_exists);
       break;
+    case StatementKind::Delete: result.affected = run_delete(database, statement, cancellation); break;
+    case StatementKind::Update: result.affected = run_update(database, statement, cancellation); break;
     case StatementKind::Insert:
+      if (statement.on_conflict.kind != ConflictAction::Kind::Error) {
+        result.affected = run_upsert(database, statement, cancellation);
+        break;
+      }
       database.insert(statement.insert.table, statement.insert.target_columns, std::move(statement.insert.supplied),
                       statement.insert.row_count, statement.insert.statement_time_micros);
       result.affected = statement.insert.row_count;

@@ -21,7 +21,15 @@ struct InsertRows {
   int64_t statement_time_micros = 0;  // what NOW() means in this statement
 };
 
-enum class StatementKind { CreateTable, DropTable, Insert, Query };
+/** INSERT … ON CONFLICT: what to do with a row whose primary key is taken. */
+struct ConflictAction {
+  enum class Kind { Error, Nothing, Update } kind = Kind::Error;
+  /** Update: column index → new value, over (existing row's columns, then the excluded row's). */
+  std::vector<std::pair<int, std::unique_ptr<Expression>>> assignments;
+  std::unique_ptr<Expression> where;
+};
+
+enum class StatementKind { CreateTable, DropTable, Insert, Query, Delete, Update };
 
 struct Statement {
   StatementKind kind = StatementKind::Query;
@@ -29,14 +37,17 @@ struct Statement {
   bool if_exists = false;         // CreateTable (IF NOT EXISTS) / DropTable (IF EXISTS)
   std::vector<std::string> names; // DropTable
   InsertRows insert;              // Insert
-  std::unique_ptr<PlanNode> plan; // Query
+  ConflictAction on_conflict;     // Insert
+  std::string table;              // Delete, Update
+  /** Query; Delete: row ids; Update: every column's new value, then the row id. */
+  std::unique_ptr<PlanNode> plan;
   std::vector<std::unique_ptr<PlanNode>> subqueries;  // Query: run first, in order
 };
 
 struct StatementResult {
   bool has_rows = false;  // a query: `chunk` holds the result columns
   Chunk chunk;
-  size_t affected = 0;  // rows inserted
+  size_t affected = 0;  // rows inserted, updated or deleted
 };
 
 StatementResult run_statement(Database& database, Statement& statement, const CancellationToken* cancellation);

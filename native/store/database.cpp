@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <random>
+#include <tuple>
 
 #include "common/error.hpp"
+#include "store/deletions.hpp"
 #include "store/tail_log.hpp"
 
 namespace replaydb {
@@ -43,7 +46,8 @@ void append_key_part(std::string& key, const ColumnView& view, size_t row) {
   }
 }
 
-/** Schema-order columns: the supplied ones, and each other column's DEFAULT or NULL. */
+}  // namespace
+
 std::vector<Column> complete_columns(const TableSchema& schema, const std::vector<int>& target_columns,
                                      std::vector<Column> supplied, size_t row_count, int64_t now_micros) {
   if (target_columns.size() != supplied.size()) throw EngineError("internal_error", "insert targets do not match its columns");
@@ -78,12 +82,46 @@ std::vector<Column> complete_columns(const TableSchema& schema, const std::vecto
   return columns;
 }
 
-}  // namespace
+std::vector<std::string> primary_key_strings(const TableSchema& schema, const std::vector<Column>& columns, size_t rows) {
+  std::vector<std::string> keys(rows);
+  for (uint32_t index : schema.primary_key) {
+    const ColumnView view = columns[index].view();
+    for (size_t row = 0; row < rows; row++) append_key_part(keys[row], view, row);
+  }
+  return keys;
+}
 
-size_t TableState::row_count() const {
+size_t TableState::stored_rows() const {
   size_t rows = tail_rows;
   for (const SegmentEntry& entry : segment_entries) rows += entry.row_count;
   return rows;
+}
+
+size_t TableState::row_count() const {
+  size_t deleted = 0;
+  for (const SegmentEntry& entry : segment_entries) deleted += entry.deleted_count;
+  for (uint8_t flag : tail_deleted) deleted += flag;
+  return stored_rows() - deleted;
+}
+
+uint64_t TableState::segment_base(size_t index) const {
+  uint64_t base = 0;
+  for (size_t s = 0; s < index && s < segment_entries.size(); s++) base += segment_entries[s].row_count;
+  return base;
+}
+
+RowLocation TableState::locate(uint64_t position) const {
+  RowLocation location;
+  for (size_t s = 0; s < segment_entries.size(); s++) {
+    if (position < segment_entries[s].row_count) {
+      location.segment = s;
+      location.row = size_t(position);
+      return location;
+    }
+    position -= segment_entries[s].row_count;
+  }
+  location.row = size_t(position);
+  return location;
 }
 
 std::shared_ptr<Segment> TableState::segment(size_t index, const std::string& directory) const {
@@ -100,6 +138,22 @@ std::shared_ptr<Segment> TableState::segment(size_t index, const std::string& di
     segments_[index] = std::move(segment);
   }
   return segments_[index];
+}
+
+std::shared_ptr<const std::vector<uint8_t>> TableState::segment_deletions(size_t index, const std::string& directory) const {
+  std::lock_guard<std::mutex> guard(segment_mutex_);
+  if (deletions_.size() < segment_entries.size()) {
+    deletions_.resize(segment_entries.size());
+    deletions_loaded_.resize(segment_entries.size(), false);
+  }
+  if (!deletions_loaded_[index]) {
+    const SegmentEntry& entry = segment_entries[index];
+    if (!entry.deletions.empty()) {
+      deletions_[index] = std::make_shared<const std::vector<uint8_t>>(read_deletions(directory + "/" + entry.deletions, entry.row_count));
+    }
+    deletions_loaded_[index] = true;
+  }
+  return deletions_[index];
 }
 
 std::unique_ptr<Database> Database::open(const std::string& path, const DatabaseOptions& options) {
@@ -209,20 +263,33 @@ void Database::apply_record(std::string_view payload, const std::string& file) {
       schema_version_++;
       break;
     }
-    case RecordKind::Insert: {
+    case RecordKind::Insert:
+    case RecordKind::Modify: {
       const uint32_t table_id = in.get<uint32_t>();
       TableState* target = nullptr;
       for (auto& [name, table] : tables_) {
         if (table->schema.id == table_id) target = table.get();
       }
-      if (!target) throw corrupt_file(file, "insert record for unknown table id " + std::to_string(table_id));
-      std::vector<Column> columns = decode_insert_columns(in, target->schema);
-      const size_t rows = columns.empty() ? 0 : columns[0].size();
-      for (size_t c = 0; c < columns.size(); c++) target->tail[c].append_column(columns[c]);
-      target->tail_rows += rows;
-      if (target->primary_keys_) {
-        for (std::string& key : primary_key_strings(*target, columns, rows)) target->primary_keys_->insert(std::move(key));
+      if (!target) throw corrupt_file(file, "record for unknown table id " + std::to_string(table_id));
+      std::vector<uint64_t> deleted;
+      bool has_insert = true;
+      if (RecordKind(kind) == RecordKind::Modify) {
+        const uint64_t count = in.get<uint64_t>();
+        if (count > in.remaining() / 8) throw corrupt_file(file, "modify record deletion count out of range");
+        deleted.resize(count);
+        for (uint64_t& position : deleted) {
+          position = in.get<uint64_t>();
+          if (position >= target->stored_rows()) throw corrupt_file(file, "modify record deletes a row that does not exist");
+        }
+        has_insert = in.get<uint8_t>() != 0;
       }
+      std::vector<Column> columns;
+      size_t rows = 0;
+      if (has_insert) {
+        columns = decode_insert_columns(in, target->schema);
+        rows = columns.empty() ? 0 : columns[0].size();
+      }
+      apply_modification(*target, deleted, std::move(columns), rows);
       break;
     }
     default:
@@ -307,30 +374,28 @@ void Database::check_not_null(const TableState& table, const std::vector<Column>
   }
 }
 
-std::vector<std::string> Database::primary_key_strings(const TableState& table, const std::vector<Column>& columns,
-                                                       size_t rows) const {
-  std::vector<std::string> keys(rows);
-  for (uint32_t index : table.schema.primary_key) {
-    const ColumnView view = columns[index].view();
-    for (size_t row = 0; row < rows; row++) append_key_part(keys[row], view, row);
-  }
-  return keys;
-}
-
 void Database::build_primary_keys(TableState& table) {
-  auto keys = std::make_unique<std::unordered_set<std::string>>();
-  keys->reserve(table.row_count());
+  auto keys = std::make_unique<std::unordered_map<std::string, uint64_t>>();
+  keys->reserve(table.stored_rows());
+  uint64_t base = 0;
   for (size_t s = 0; s < table.segment_entries.size(); s++) {
     std::shared_ptr<Segment> segment = table.segment(s, segments_directory());
+    auto deleted = table.segment_deletions(s, segments_directory());
     std::vector<ColumnView> views;
     for (uint32_t index : table.schema.primary_key) views.push_back(segment->column(index));
     for (size_t row = 0; row < segment->row_count(); row++) {
+      if (deleted && (*deleted)[row]) continue;
       std::string key;
       for (const ColumnView& view : views) append_key_part(key, view, row);
-      keys->insert(std::move(key));
+      (*keys)[std::move(key)] = base + row;
     }
+    base += segment->row_count();
   }
-  for (std::string& key : primary_key_strings(table, table.tail, table.tail_rows)) keys->insert(std::move(key));
+  std::vector<std::string> tail_keys = primary_key_strings(table.schema, table.tail, table.tail_rows);
+  for (size_t row = 0; row < tail_keys.size(); row++) {
+    if (row < table.tail_deleted.size() && table.tail_deleted[row]) continue;
+    (*keys)[std::move(tail_keys[row])] = base + row;
+  }
   table.primary_keys_ = std::move(keys);
 }
 
@@ -341,37 +406,126 @@ void Database::insert(const std::string& table_name, const std::vector<int>& tar
   TableState* table = find_table_mutable(table_name);
   if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
   if (row_count == 0) return;
-  const std::vector<Column> columns = complete_columns(table->schema, target_columns, std::move(supplied), row_count, now_micros);
+  std::vector<Column> columns = complete_columns(table->schema, target_columns, std::move(supplied), row_count, now_micros);
   check_not_null(*table, columns);
-
-  std::vector<std::string> keys;
-  if (!table->schema.primary_key.empty()) {
-    if (!table->primary_keys_) build_primary_keys(*table);
-    keys = primary_key_strings(*table, columns, row_count);
-    std::unordered_set<std::string> seen;
-    for (size_t row = 0; row < row_count; row++) {
-      if (table->primary_keys_->count(keys[row]) || !seen.insert(keys[row]).second) {
-        std::string columns_text;
-        for (uint32_t index : table->schema.primary_key) {
-          columns_text += (columns_text.empty() ? "" : ", ") + table->schema.columns[index].name;
-        }
-        throw EngineError("unique_violation", "duplicate key value violates primary key of \"" + table_name + "\": key (" +
-                                                  columns_text + ") already exists");
-      }
-    }
-  }
+  check_primary_key(*table, {}, columns, row_count);
 
   // One buffer for every insert record: large statements then reuse warm pages.
   std::string& record = record_buffer_;
   record.assign(kRecordHeaderBytes, '\0');
   encode_insert_record(record, table->schema.id, columns, row_count);
   append_record(record);
-  for (size_t c = 0; c < columns.size(); c++) table->tail[c].append_column(columns[c]);
-  table->tail_rows += row_count;
-  if (table->primary_keys_) {
-    for (std::string& key : keys) table->primary_keys_->insert(std::move(key));
-  }
+  apply_modification(*table, {}, std::move(columns), row_count);
   if (tail_log_.size() > options_.seal_threshold_bytes) seal_locked(VersionKind::Seal, "");
+}
+
+void Database::check_primary_key(TableState& table, const std::vector<uint64_t>& deleted, const std::vector<Column>& columns,
+                                 size_t rows) {
+  if (table.schema.primary_key.empty() || rows == 0) return;
+  if (!table.primary_keys_) build_primary_keys(table);
+  std::unordered_set<std::string> removed;
+  for (uint64_t position : deleted) removed.insert(key_at(table, position));
+  std::unordered_set<std::string> seen;
+  for (std::string& key : primary_key_strings(table.schema, columns, rows)) {
+    const bool taken = table.primary_keys_->count(key) && !removed.count(key);
+    if (taken || !seen.insert(std::move(key)).second) {
+      std::string names;
+      for (uint32_t index : table.schema.primary_key) names += (names.empty() ? "" : ", ") + table.schema.columns[index].name;
+      throw EngineError("unique_violation",
+                        "duplicate key value violates primary key of \"" + table.schema.name + "\": key (" + names + ") already exists");
+    }
+  }
+}
+
+void Database::modify(const std::string& table_name, const std::function<Modification(const TableState&)>& compute) {
+  std::unique_lock<std::shared_mutex> guard(mutex_);
+  check_open();
+  TableState* table = find_table_mutable(table_name);
+  if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
+  if (!table->schema.primary_key.empty() && !table->primary_keys_) build_primary_keys(*table);
+  Modification change = compute(*table);
+  // Deleting a row twice (or a row already deleted) changes nothing.
+  std::sort(change.deleted.begin(), change.deleted.end());
+  change.deleted.erase(std::unique(change.deleted.begin(), change.deleted.end()), change.deleted.end());
+  std::vector<uint64_t> deleted;
+  for (uint64_t position : change.deleted) {
+    if (position >= table->stored_rows()) throw EngineError("internal_error", "modification deletes a row that does not exist");
+    if (!is_deleted(*table, position)) deleted.push_back(position);
+  }
+  if (change.inserted_rows > 0) {
+    if (change.inserted.size() != table->schema.columns.size()) throw EngineError("internal_error", "modification has the wrong columns");
+    check_not_null(*table, change.inserted);
+    check_primary_key(*table, deleted, change.inserted, change.inserted_rows);
+  }
+  if (deleted.empty() && change.inserted_rows == 0) return;
+  std::string& record = record_buffer_;
+  record.assign(kRecordHeaderBytes, '\0');
+  ByteWriter out(record);
+  out.put<uint8_t>(uint8_t(RecordKind::Modify));
+  out.put<uint32_t>(table->schema.id);
+  out.put<uint64_t>(deleted.size());
+  for (uint64_t position : deleted) out.put<uint64_t>(position);
+  out.put<uint8_t>(change.inserted_rows > 0 ? 1 : 0);
+  if (change.inserted_rows > 0) {
+    // The insert part has the insert record's layout after its kind byte and table id.
+    std::string body;
+    encode_insert_record(body, table->schema.id, change.inserted, change.inserted_rows);
+    record.append(body, 5, std::string::npos);
+  }
+  append_record(record);
+  apply_modification(*table, deleted, std::move(change.inserted), change.inserted_rows);
+  if (tail_log_.size() > options_.seal_threshold_bytes) seal_locked(VersionKind::Seal, "");
+}
+
+bool Database::is_deleted(const TableState& table, uint64_t position) const {
+  const RowLocation location = table.locate(position);
+  if (location.segment == RowLocation::kTail) return location.row < table.tail_deleted.size() && table.tail_deleted[location.row];
+  auto flags = table.segment_deletions(location.segment, segments_directory());
+  return flags && (*flags)[location.row];
+}
+
+std::string Database::key_at(const TableState& table, uint64_t position) const {
+  const RowLocation location = table.locate(position);
+  std::string key;
+  for (uint32_t index : table.schema.primary_key) {
+    if (location.segment == RowLocation::kTail) {
+      append_key_part(key, table.tail[index].view(), location.row);
+    } else {
+      append_key_part(key, table.segment(location.segment, segments_directory())->column(index), location.row);
+    }
+  }
+  return key;
+}
+
+void Database::apply_modification(TableState& table, const std::vector<uint64_t>& deleted, std::vector<Column> inserted, size_t rows) {
+  for (uint64_t position : deleted) {
+    if (table.primary_keys_) table.primary_keys_->erase(key_at(table, position));
+    const RowLocation location = table.locate(position);
+    if (location.segment == RowLocation::kTail) {
+      if (table.tail_deleted.size() < table.tail_rows) table.tail_deleted.resize(table.tail_rows, 0);
+      table.tail_deleted[location.row] = 1;
+      continue;
+    }
+    // Copy on write: a version's deletion flags never change once others may read them.
+    auto current = table.segment_deletions(location.segment, segments_directory());
+    auto next = std::make_shared<std::vector<uint8_t>>(current ? *current : std::vector<uint8_t>(table.segment_entries[location.segment].row_count, 0));
+    if (!(*next)[location.row]) {
+      (*next)[location.row] = 1;
+      table.segment_entries[location.segment].deleted_count++;
+    }
+    std::lock_guard<std::mutex> lock(table.segment_mutex_);
+    table.deletions_[location.segment] = std::move(next);
+    if (table.deletions_dirty_.size() < table.segment_entries.size()) table.deletions_dirty_.resize(table.segment_entries.size(), false);
+    table.deletions_dirty_[location.segment] = true;
+  }
+  if (rows == 0) return;
+  const uint64_t first = table.stored_rows();
+  std::vector<std::string> keys;
+  if (table.primary_keys_) keys = primary_key_strings(table.schema, inserted, rows);
+  for (size_t c = 0; c < inserted.size(); c++) table.tail[c].append_column(inserted[c]);
+  table.tail_rows += rows;
+  if (!table.tail_deleted.empty()) table.tail_deleted.resize(table.tail_rows, 0);
+  for (size_t i = 0; i < keys.size(); i++) (*table.primary_keys_)[std::move(keys[i])] = first + i;
 }
 
 std::string Database::new_tail_log() {
@@ -398,17 +552,34 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
   next.time_micros = now_micros();
   next.next_table_id = next_table_id_;
   std::vector<std::pair<TableState*, SegmentEntry>> sealed;
+  std::vector<std::tuple<TableState*, size_t, std::string>> rewritten;  // new deletion files of older segments
   for (auto& [name, table] : tables_) {
     ManifestTable entry;
     entry.schema = table->schema;
     entry.segments = table->segment_entries;
+    for (size_t s = 0; s < table->deletions_dirty_.size() && s < entry.segments.size(); s++) {
+      if (!table->deletions_dirty_[s]) continue;
+      auto flags = table->segment_deletions(s, segments_directory());
+      const std::string file = entry.segments[s].file + "." + new_id() + ".del";
+      write_deletions(deletions_path(file), *flags);
+      entry.segments[s].deletions = file;
+      rewritten.emplace_back(table.get(), s, file);
+    }
     if (table->tail_rows > 0) {
       std::vector<const Column*> columns;
       for (const Column& column : table->tail) columns.push_back(&column);
       SegmentEntry segment;
       segment.file = std::to_string(table->schema.id) + "-" + new_id() + ".seg";
       segment.row_count = table->tail_rows;
+      // Deleted tail rows stay in the segment (marked deleted) so row positions never move.
       write_segment(segments_directory() + "/" + segment.file, columns, table->tail_rows);
+      for (uint8_t flag : table->tail_deleted) segment.deleted_count += flag;
+      if (segment.deleted_count > 0) {
+        std::vector<uint8_t> flags = table->tail_deleted;
+        flags.resize(table->tail_rows, 0);
+        segment.deletions = segment.file + "." + new_id() + ".del";
+        write_deletions(deletions_path(segment.deletions), flags);
+      }
       entry.segments.push_back(segment);
       sealed.emplace_back(table.get(), segment);
     }
@@ -420,11 +591,16 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
   write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
 
   const std::string old_log = tail_log_.path();
+  for (auto& [table, s, file] : rewritten) {
+    table->segment_entries[s].deletions = file;
+    table->deletions_dirty_[s] = false;
+  }
   for (auto& [table, segment] : sealed) {
     table->segment_entries.push_back(segment);
     // Keep the buffers' capacity: refilling them then needs no new pages from the kernel.
     for (Column& column : table->tail) column.clear();
     table->tail_rows = 0;
+    table->tail_deleted.clear();
   }
   tail_log_.open(path_ + "/tail/" + next.tail_log);
   tail_dirty_ = false;
@@ -443,7 +619,10 @@ void Database::close() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   if (closed_) return;
   bool pending = false;
-  for (auto& [name, table] : tables_) pending = pending || table->tail_rows > 0;
+  for (auto& [name, table] : tables_) {
+    pending = pending || table->tail_rows > 0;
+    for (bool dirty : table->deletions_dirty_) pending = pending || dirty;
+  }
   if (pending) {
     seal_locked(VersionKind::Seal, "");
   } else if (tail_dirty_) {

@@ -7,11 +7,13 @@
 // lazily (on first scan) under their table's own mutex, so opening a database reads only
 // its manifest and tail log.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -32,22 +34,58 @@ struct DatabaseOptions {
   uint64_t seal_threshold_bytes = 64ull << 20;
 };
 
+/** Where a row lives: a sealed segment (index) or the tail (segment == kTail). */
+struct RowLocation {
+  static constexpr size_t kTail = SIZE_MAX;
+  size_t segment = kTail;
+  size_t row = 0;
+};
+
 class TableState {
  public:
   TableSchema schema;
   std::vector<SegmentEntry> segment_entries;
   std::vector<Column> tail;  // one per schema column
   size_t tail_rows = 0;
+  /** One byte per tail row, 1 = deleted; empty when none is. */
+  std::vector<uint8_t> tail_deleted;
 
+  /** Live rows: every row in segments and tail, less deleted ones. */
   size_t row_count() const;
+  /** Rows in segments and tail, deleted ones included: positions run from 0 to this. */
+  size_t stored_rows() const;
   /** The sealed segment `index`, mapped on first use. */
   std::shared_ptr<Segment> segment(size_t index, const std::string& directory) const;
+  /** Deletion flags of segment `index` (one byte per row), or null when none is deleted. */
+  std::shared_ptr<const std::vector<uint8_t>> segment_deletions(size_t index, const std::string& directory) const;
+  /** First position of segment `index`; the tail starts at segment_base(segment count). */
+  uint64_t segment_base(size_t index) const;
+  RowLocation locate(uint64_t position) const;
+  /** The primary key's position index; built by the Database before a statement uses it. */
+  const std::unordered_map<std::string, uint64_t>* primary_keys() const { return primary_keys_.get(); }
 
  private:
   friend class Database;
   mutable std::mutex segment_mutex_;
   mutable std::vector<std::shared_ptr<Segment>> segments_;
-  std::unique_ptr<std::unordered_set<std::string>> primary_keys_;  // built on first insert
+  mutable std::vector<std::shared_ptr<const std::vector<uint8_t>>> deletions_;
+  mutable std::vector<bool> deletions_loaded_;
+  std::vector<bool> deletions_dirty_;  // changed since the manifest: written at the next seal
+  std::unique_ptr<std::unordered_map<std::string, uint64_t>> primary_keys_;  // key → position
+};
+
+/** Encoded primary-key value of each of `rows` rows of schema-order `columns`. */
+std::vector<std::string> primary_key_strings(const TableSchema& schema, const std::vector<Column>& columns, size_t rows);
+
+/** Schema-order columns: the supplied ones, and each other column's DEFAULT or NULL. */
+std::vector<Column> complete_columns(const TableSchema& schema, const std::vector<int>& target_columns,
+                                     std::vector<Column> supplied, size_t row_count, int64_t now_micros);
+
+/** What one DELETE, UPDATE or upsert does to a table: rows to delete, rows to append. */
+struct Modification {
+  std::vector<uint64_t> deleted;  // positions
+  std::vector<Column> inserted;   // schema order; empty when nothing is appended
+  size_t inserted_rows = 0;
 };
 
 class Database {
@@ -78,6 +116,13 @@ class Database {
    */
   void insert(const std::string& table_name, const std::vector<int>& target_columns, std::vector<Column> supplied,
               size_t row_count, int64_t now_micros);
+  /**
+   * Runs `compute` under the exclusive lock (it may scan the table through the read API),
+   * then checks and applies its Modification atomically: one log record. Deleting a row
+   * twice is a no-op; appended rows are checked for NOT NULL and against the primary key
+   * as it is after the deletions.
+   */
+  void modify(const std::string& table_name, const std::function<Modification(const TableState&)>& compute);
   /** Seals every tail into segments and publishes a new version; returns its id. */
   std::string seal(VersionKind kind, const std::string& message);
   /** fdatasyncs the tail log. */
@@ -97,7 +142,12 @@ class Database {
   TableState* find_table_mutable(const std::string& name);
   void build_primary_keys(TableState& table);
   void check_not_null(const TableState& table, const std::vector<Column>& columns) const;
-  std::vector<std::string> primary_key_strings(const TableState& table, const std::vector<Column>& columns, size_t rows) const;
+  /** Applies a validated modification (live, or replayed from the log). */
+  void apply_modification(TableState& table, const std::vector<uint64_t>& deleted, std::vector<Column> inserted, size_t rows);
+  std::string key_at(const TableState& table, uint64_t position) const;
+  bool is_deleted(const TableState& table, uint64_t position) const;
+  /** Throws unique_violation if `columns` repeat a key, or take one still present after `deleted` go. */
+  void check_primary_key(TableState& table, const std::vector<uint64_t>& deleted, const std::vector<Column>& columns, size_t rows);
   void seal_locked(VersionKind kind, const std::string& message);
   void check_open() const;
 
@@ -111,7 +161,8 @@ class Database {
   uint32_t next_table_id_ = 1;
   AppendFile tail_log_;
   uint64_t schema_version_ = 1;
-  bool tail_dirty_ = false;      // records written since the last fdatasync
+  bool tail_dirty_ = false;
+  std::string deletions_path(const std::string& name) const { return path_ + "/segments/" + name; }      // records written since the last fdatasync
   std::string record_buffer_;  // reused by insert(); guarded by the exclusive lock
   bool closed_ = false;
 };

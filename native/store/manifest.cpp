@@ -29,6 +29,8 @@ std::string encode_manifest(const Manifest& manifest) {
     for (const SegmentEntry& segment : table.segments) {
       out.put_string(segment.file);
       out.put<uint64_t>(segment.row_count);
+      out.put_string(segment.deletions);
+      out.put<uint64_t>(segment.deleted_count);
     }
   }
   out.put_string(manifest.tail_log);
@@ -66,6 +68,9 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
       SegmentEntry entry;
       entry.file = in.get_string();
       entry.row_count = in.get<uint64_t>();
+      entry.deletions = in.get_string();
+      entry.deleted_count = in.get<uint64_t>();
+      if (entry.deleted_count > entry.row_count) throw corrupt_file(file, "segment has more deleted rows than rows");
       table.segments.push_back(std::move(entry));
     }
     manifest.tables.push_back(std::move(table));

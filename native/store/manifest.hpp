@@ -18,6 +18,9 @@ enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2 };
 struct SegmentEntry {
   std::string file;  // name under segments/
   uint64_t row_count = 0;
+  /** Name under segments/ of the deletion file of this version, or empty when no row is deleted. */
+  std::string deletions;
+  uint64_t deleted_count = 0;
 };
 
 struct ManifestTable {

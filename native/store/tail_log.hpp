@@ -19,7 +19,7 @@ namespace replaydb {
 
 constexpr uint32_t kTailLogFormatVersion = 1;
 
-enum class RecordKind : uint8_t { CreateTable = 1, DropTable = 2, Insert = 3 };
+enum class RecordKind : uint8_t { CreateTable = 1, DropTable = 2, Insert = 3, Modify = 4 };
 
 struct ReplayedLog {
   std::vector<std::string> records;  // payloads, in order

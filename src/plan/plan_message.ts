@@ -45,7 +45,7 @@ export interface AggregateMessage extends TypedMessage {
 }
 
 export type PlanNodeMessage =
-  | { op: 'scan'; table: string; columns: number[]; filter?: ExpressionMessage }
+  | { op: 'scan'; table: string; columns: number[]; filter?: ExpressionMessage; withRowIds?: boolean }
   | { op: 'filter'; input: PlanNodeMessage; predicate: ExpressionMessage }
   | { op: 'project'; input?: PlanNodeMessage; expressions: ExpressionMessage[] }
   | { op: 'aggregate'; input: PlanNodeMessage; groups: ExpressionMessage[]; aggregates: AggregateMessage[] }
@@ -86,6 +86,12 @@ export type PlanMessage =
       rowCount: number;
       cells: Int32Array;
       constants: { value: unknown; sqlText: boolean }[];
+      /** Assignments and WHERE read the existing row's columns, then the excluded (proposed) row's. */
+      onConflict?: { action: 'nothing' | 'update'; assignments: { column: number; value: ExpressionMessage }[]; where?: ExpressionMessage };
     }
+  /** DELETE: `plan` yields the row ids to delete (last column). */
+  | { kind: 'delete'; table: string; plan: PlanNodeMessage; subqueries: PlanNodeMessage[] }
+  /** UPDATE: `plan` yields every column's new value in schema order, then the row id. */
+  | { kind: 'update'; table: string; plan: PlanNodeMessage; subqueries: PlanNodeMessage[] }
   /** Sub-plans run first, in order; expressions refer to them by index. */
   | { kind: 'query'; plan: PlanNodeMessage; subqueries: PlanNodeMessage[] };

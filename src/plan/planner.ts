@@ -10,7 +10,10 @@
  * typed per execution only where their context left the type open.
  */
 import type {
+  Assignment,
   ColumnDefinition,
+  DeleteStatement,
+  UpdateStatement,
   CreateTableStatement,
   DropTableStatement,
   Expression,
@@ -20,7 +23,7 @@ import type {
   SelectStatement,
 } from '../sql/ast.js';
 import { SqlError } from '../sql/sql_error.js';
-import { Binder, typed, type BoundExpression } from './binder.js';
+import { Binder, Scope, typed, typedOf, type BoundExpression } from './binder.js';
 import { literalValue, StatementPlanner, type ResultColumn, type RowCountSlot } from './select_planner.js';
 import type { Catalog, CatalogTable } from './catalog.js';
 import {
@@ -34,12 +37,12 @@ import {
   type TypedMessage,
 } from './plan_message.js';
 import { suggestion } from './suggest.js';
-import { typeDisplayName, typeFromName, type SqlType } from './types.js';
+import { isNumeric, sameType, typeDisplayName, typeFromName, type SqlType } from './types.js';
 
 export type { ResultColumn, RowCountSlot } from './select_planner.js';
 
 export interface PreparedStatement {
-  kind: 'query' | 'insert' | 'ddl';
+  kind: 'query' | 'insert' | 'ddl' | 'modify';
   message: PlanMessage;
   columns: ResultColumn[];
   /** Expression id (plan message `id`, or insert constant index) → position in the SQL. */
@@ -49,7 +52,8 @@ export interface PreparedStatement {
   rowCountSlots: RowCountSlot[];
   /** Catalog schema version the plan was made against. */
   schemaVersion: number;
-  /** For INSERT: the native handle made from `message` on first execution. */
+  /** INSERT without ON CONFLICT: native keeps the message read once (nativeHandle) and takes only parameters. */
+  templated?: boolean;
   nativeHandle?: unknown;
 }
 
@@ -60,6 +64,8 @@ export function prepare(parsed: ParsedStatement, catalog: Catalog): PreparedStat
     case 'drop_table': return planDropTable(statement, catalog);
     case 'insert': return planInsert(statement, parsed.sql, catalog);
     case 'select': return planSelect(statement, parsed.sql, catalog);
+    case 'delete': return planDelete(statement, parsed.sql, catalog);
+    case 'update': return planUpdate(statement, parsed.sql, catalog);
     default:
       throw new SqlError('feature_not_supported', `${statement.kind.replace('_', ' ').toUpperCase()} is not supported yet`, {
         pos: statement.pos,
@@ -146,7 +152,6 @@ function planInsert(statement: InsertStatement, sql: string, catalog: Catalog): 
   const fail = (code: ConstructorParameters<typeof SqlError>[0], message: string, pos: Position) => new SqlError(code, message, { pos, sql });
   const table = lookupTable(catalog, statement.table, sql);
   if (statement.source.kind !== 'values') throw fail('feature_not_supported', 'INSERT … SELECT is not supported yet', statement.pos);
-  if (statement.onConflict) throw fail('feature_not_supported', 'ON CONFLICT is not supported yet', statement.onConflict.pos);
   if (statement.returning) throw fail('feature_not_supported', 'RETURNING is not supported yet', statement.pos);
   const targets = statement.columns
     ? statement.columns.map((name) => {
@@ -193,24 +198,137 @@ function planInsert(statement: InsertStatement, sql: string, catalog: Catalog): 
       positions.push(cell.pos);
     });
   });
+  const message: Extract<PlanMessage, { kind: 'insert' }> = {
+    kind: 'insert',
+    table: table.name,
+    columns: targets.map((column) => column.index),
+    types: targets.map((column) => typed(column.type)),
+    rowCount: rows.length,
+    cells,
+    constants,
+  };
+  let binder: Binder | undefined;
+  if (statement.onConflict) {
+    const conflict = statement.onConflict;
+    const keyNames = table.columns.filter((column) => column.primaryKey).map((column) => column.name);
+    const target = conflict.target.map((name) => name.name);
+    if (keyNames.length === 0 || (target.length > 0 && (target.length !== keyNames.length || !target.every((name) => keyNames.includes(name))))) {
+      throw fail('invalid_column_reference', 'there is no unique or exclusion constraint matching the ON CONFLICT specification', conflict.pos);
+    }
+    if (conflict.action.kind === 'nothing') {
+      message.onConflict = { action: 'nothing', assignments: [] };
+    } else {
+      // Constants keep their ids (0…); expression ids continue after them.
+      binder = new Binder(sql);
+      binder.positions.push(...positions);
+      parameterTypes.forEach((type, slot) => (binder!.parameterTypes[slot] = type));
+      const scope = new Scope([
+        { name: table.name, table, offset: 0 },
+        { name: 'excluded', table, offset: table.columns.length },
+      ]);
+      const assignments = bindAssignments(binder, table, conflict.action.assignments, scope);
+      const where = conflict.action.where
+        ? binder.expectBoolean(binder.bind(conflict.action.where, scope, { clause: 'WHERE', allowAggregates: false }), 'WHERE', conflict.action.where.pos)
+        : undefined;
+      message.onConflict = { action: 'update', assignments: assignments.map(({ column, value }) => ({ column, value: value as ExpressionMessage })), where: where as ExpressionMessage | undefined };
+    }
+  }
   return {
     kind: 'insert',
-    message: {
-      kind: 'insert',
-      table: table.name,
-      columns: targets.map((column) => column.index),
-      types: targets.map((column) => typed(column.type)),
-      rowCount: rows.length,
-      cells,
-      constants,
-    },
+    message,
     columns: [],
-    positions,
-    parameterTypes,
-    untypedParameters: [],
+    positions: binder ? binder.positions : positions,
+    parameterTypes: binder ? binder.parameterTypes : parameterTypes,
+    untypedParameters: binder ? binder.untypedParameters : [],
     rowCountSlots: [],
     schemaVersion: catalog.schemaVersion,
+    templated: !statement.onConflict,
   };
+}
+
+// ---------------------------------------------------------------- DELETE, UPDATE
+
+/** Binds `SET column = value, …`: each value assignable to its column's type. */
+function bindAssignments(binder: Binder, table: CatalogTable, assignments: Assignment[], scope: Scope): { column: number; value: BoundExpression }[] {
+  const seen = new Set<number>();
+  return assignments.map(({ column: name, value }) => {
+    const column = table.columns.find((c) => c.name === name.name);
+    if (!column) {
+      throw binder.error(
+        'undefined_column',
+        `column "${name.name}" of relation "${table.name}" does not exist.${suggestion(name.name, table.columns.map((c) => c.name))}`.replace(/\.$/, ''),
+        name.pos,
+      );
+    }
+    if (seen.has(column.index)) throw binder.error('syntax_error', `multiple assignments to same column "${name.name}"`, name.pos);
+    seen.add(column.index);
+    const bound = binder.bind(value, scope, { clause: 'UPDATE', allowAggregates: false });
+    return { column: column.index, value: assignable(binder, bound, column.type, column.name, value.pos) };
+  });
+}
+
+/** Postgres assignment rules: untyped values take the column type; numbers convert (rounding); else a mismatch. */
+function assignable(binder: Binder, value: BoundExpression, type: SqlType, column: string, pos: Position): BoundExpression {
+  const coerced = binder.coerce(value, type);
+  const from = typedOf(coerced);
+  if (from.id === 'null' || sameType(from, type)) return coerced.type === 'null' ? { ...coerced, ...typed(type) } : coerced;
+  if (isNumeric(from) && isNumeric(type)) return { kind: 'cast', arg: coerced, ...typed(type) };
+  throw binder.error('datatype_mismatch', `column "${column}" is of type ${typeDisplayName(type)} but expression is of type ${typeDisplayName(from)}`, pos);
+}
+
+function modifyScope(statement: DeleteStatement | UpdateStatement, catalog: Catalog, sql: string): { table: CatalogTable; scope: Scope } {
+  const table = lookupTable(catalog, statement.table, sql);
+  if (statement.returning) throw new SqlError('feature_not_supported', 'RETURNING is not supported yet', { pos: statement.pos, sql });
+  return { table, scope: new Scope([{ name: (statement.alias ?? statement.table).name, table, offset: 0 }]) };
+}
+
+function prepared(kind: PreparedStatement['kind'], message: PlanMessage, binder: Binder, planner: StatementPlanner, catalog: Catalog): PreparedStatement {
+  return {
+    kind,
+    message,
+    columns: [],
+    positions: binder.positions,
+    parameterTypes: binder.parameterTypes,
+    untypedParameters: binder.untypedParameters,
+    rowCountSlots: planner.rowCountSlots,
+    schemaVersion: catalog.schemaVersion,
+  };
+}
+
+function planDelete(statement: DeleteStatement, sql: string, catalog: Catalog): PreparedStatement {
+  const binder = new Binder(sql);
+  const planner = new StatementPlanner(binder, catalog);
+  const { table, scope } = modifyScope(statement, catalog, sql);
+  const where = statement.where
+    ? binder.expectBoolean(binder.bind(statement.where, scope, { clause: 'WHERE', allowAggregates: false }), 'WHERE', statement.where.pos)
+    : undefined;
+  const plan: PlanNodeMessage = { op: 'scan', table: table.name, columns: [], filter: where as ExpressionMessage | undefined, withRowIds: true };
+  return prepared('modify', { kind: 'delete', table: table.name, plan, subqueries: planner.subqueries }, binder, planner, catalog);
+}
+
+function planUpdate(statement: UpdateStatement, sql: string, catalog: Catalog): PreparedStatement {
+  const binder = new Binder(sql);
+  const planner = new StatementPlanner(binder, catalog);
+  const { table, scope } = modifyScope(statement, catalog, sql);
+  const assignments = bindAssignments(binder, table, statement.assignments, scope);
+  const where = statement.where
+    ? binder.expectBoolean(binder.bind(statement.where, scope, { clause: 'WHERE', allowAggregates: false }), 'WHERE', statement.where.pos)
+    : undefined;
+  const width = table.columns.length;
+  const scan: PlanNodeMessage = {
+    op: 'scan',
+    table: table.name,
+    columns: table.columns.map((column) => column.index),
+    filter: where as ExpressionMessage | undefined,
+    withRowIds: true,
+  };
+  const expressions: ExpressionMessage[] = table.columns.map((column) => {
+    const assigned = assignments.find((a) => a.column === column.index);
+    return (assigned?.value ?? { kind: 'column', index: column.index, ...typed(column.type) }) as ExpressionMessage;
+  });
+  expressions.push({ kind: 'column', index: width, type: 'bigint' });
+  const plan: PlanNodeMessage = { op: 'project', input: scan, expressions };
+  return prepared('modify', { kind: 'update', table: table.name, plan, subqueries: planner.subqueries }, binder, planner, catalog);
 }
 
 // ---------------------------------------------------------------- SELECT
