@@ -22,6 +22,7 @@
         "native/exec/sort.cpp",
         "native/exec/statement.cpp",
         "native/exec/subquery.cpp",
+        "native/exec/zone_prune.cpp",
         "native/expr/cast.cpp",
         "native/expr/evaluate.cpp",
         "native/expr/functions.cpp",

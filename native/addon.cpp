@@ -8,6 +8,7 @@
 #include "binding/plan_message.hpp"
 #include "binding/result_columns.hpp"
 #include "common/error.hpp"
+#include "exec/cancellation.hpp"
 #include "store/database.hpp"
 
 namespace replaydb {
@@ -61,17 +62,19 @@ Napi::Object catalog_to_js(Napi::Env env, const Database& database) {
 
 class StatementWorker : public Napi::AsyncWorker {
  public:
-  StatementWorker(Napi::Env env, std::shared_ptr<Database> database, std::unique_ptr<Statement> statement)
+  StatementWorker(Napi::Env env, std::shared_ptr<Database> database, std::unique_ptr<Statement> statement,
+                  std::shared_ptr<CancellationToken> cancellation = nullptr)
       : Napi::AsyncWorker(env, "replaydb.statement"),
         deferred_(Napi::Promise::Deferred::New(env)),
         database_(std::move(database)),
-        statement_(std::move(statement)) {}
+        statement_(std::move(statement)),
+        cancellation_(std::move(cancellation)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      result_ = run_statement(*database_, *statement_, nullptr);
+      result_ = run_statement(*database_, *statement_, cancellation_.get());
     } catch (const EngineError& error) {
       code_ = error.code();
       parameter_ = error.parameter();
@@ -104,6 +107,7 @@ class StatementWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<Database> database_;
   std::unique_ptr<Statement> statement_;
+  std::shared_ptr<CancellationToken> cancellation_;
   StatementResult result_;
   std::string code_ = "internal_error";
   int parameter_ = -1;
@@ -172,7 +176,9 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     try {
       database(env);
       std::unique_ptr<Statement> statement = read_statement(info[0].As<Napi::Object>(), params_of(info));
-      auto* worker = new StatementWorker(env, database_, std::move(statement));
+      std::shared_ptr<CancellationToken> cancellation;
+      if (info.Length() > 2 && info[2].IsExternal()) cancellation = *info[2].As<Napi::External<std::shared_ptr<CancellationToken>>>().Data();
+      auto* worker = new StatementWorker(env, database_, std::move(statement), std::move(cancellation));
       Napi::Promise promise = worker->promise();
       worker->Queue();
       return promise;
@@ -273,7 +279,23 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
 }  // namespace
 }  // namespace replaydb
 
+/** createCancellation() → a token for runAsync; cancel(token) makes the statement stop at its next batch. */
+static Napi::Value CreateCancellation(const Napi::CallbackInfo& info) {
+  auto* token = new std::shared_ptr<replaydb::CancellationToken>(std::make_shared<replaydb::CancellationToken>());
+  return Napi::External<std::shared_ptr<replaydb::CancellationToken>>::New(
+      info.Env(), token, [](Napi::Env, std::shared_ptr<replaydb::CancellationToken>* held) { delete held; });
+}
+
+static Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsExternal()) {
+    (*info[0].As<Napi::External<std::shared_ptr<replaydb::CancellationToken>>>().Data())->cancel();
+  }
+  return info.Env().Undefined();
+}
+
 static Napi::Object InitReplaydb(Napi::Env env, Napi::Object exports) {
+  exports.Set("createCancellation", Napi::Function::New(env, CreateCancellation));
+  exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("NativeDatabase", replaydb::NativeDatabase::Define(env));
   exports.Set("decodeText", Napi::Function::New(env, replaydb::decode_text_column));
   return exports;

@@ -30,7 +30,10 @@ export interface OpenOptions {
 }
 
 export interface ExecuteOptions {
-  /** Aborts the statement if it has not started running yet. */
+  /**
+   * Cancels the statement: before it starts, or while it runs (it stops at its next batch
+   * of rows, changes nothing, and rejects with SqlError code 'query_canceled').
+   */
   signal?: AbortSignal;
 }
 
@@ -72,15 +75,26 @@ export class Database {
 
   /** Runs one SQL statement off the JS thread. */
   async execute(sql: string, params?: Parameters, options: ExecuteOptions = {}): Promise<Result> {
-    options.signal?.throwIfAborted();
+    const signal = options.signal;
+    if (signal?.aborted) throw new SqlError('query_canceled', 'canceling statement due to user request', { cause: signal.reason });
     const { prepared, values, parsed } = this.prepareCall(sql, params);
     let output: NativeResult;
+    let cancellation: unknown;
+    const abort = () => native().cancel(cancellation);
     try {
-      output = prepared.templated
-        ? await this.handle.runPreparedAsync(this.insertHandle(prepared), values)
-        : await this.handle.runAsync(prepared.message, values);
+      if (prepared.templated) {
+        output = await this.handle.runPreparedAsync(this.insertHandle(prepared), values);
+      } else {
+        if (signal) {
+          cancellation = native().createCancellation();
+          signal.addEventListener('abort', abort, { once: true });
+        }
+        output = await this.handle.runAsync(prepared.message, values, cancellation);
+      }
     } catch (error) {
       throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
+    } finally {
+      signal?.removeEventListener('abort', abort);
     }
     return new Result(output, prepared.columns, this.options.bigint ?? false);
   }

@@ -39,7 +39,8 @@ export interface NativeCatalog {
 
 export interface NativeDatabase {
   run(message: PlanMessage, params: unknown[]): NativeResult;
-  runAsync(message: PlanMessage, params: unknown[]): Promise<NativeResult>;
+  /** `cancellation` from createCancellation(): cancel(token) stops the statement at its next batch. */
+  runAsync(message: PlanMessage, params: unknown[], cancellation?: unknown): Promise<NativeResult>;
   /** Reads an INSERT message once; the handle then only needs parameters. */
   prepareInsert(message: PlanMessage): unknown;
   /** Runs a prepared INSERT; returns the number of rows inserted. */
@@ -58,6 +59,8 @@ export interface NativeAddon {
     options: { syncFull?: boolean; create?: boolean; sealThresholdBytes?: number },
   ) => NativeDatabase;
   decodeText(offsets: Uint32Array, data: Uint8Array, validity?: Uint8Array): (string | null)[];
+  createCancellation(): unknown;
+  cancel(token: unknown): void;
 }
 
 /** The package root: the nearest folder above this file with replaydb's package.json. */

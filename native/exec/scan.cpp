@@ -2,6 +2,7 @@
 // pushed-down filter with a selection vector, and gathers only the requested columns.
 #include "common/error.hpp"
 #include "exec/plan.hpp"
+#include "exec/zone_prune.hpp"
 #include "store/database.hpp"
 
 namespace replaydb {
@@ -80,6 +81,10 @@ Chunk run_scan(const PlanNode& node, const ExecutionContext& context) {
   uint64_t base = 0;
   for (size_t s = 0; s < table->segment_entries.size(); s++) {
     std::shared_ptr<Segment> segment = table->segment(s, directory);
+    if (node.filter && !segment_may_match(*node.filter, *segment)) {
+      base += segment->row_count();  // the zone maps rule the whole segment out
+      continue;
+    }
     auto deleted = table->segment_deletions(s, directory);
     std::vector<ColumnView> views(column_count);
     for (size_t c = 0; c < column_count; c++) {

@@ -1,15 +1,32 @@
-// Scalar functions, LIKE, CASE and IN (list). (Being written; see functions.hpp.)
+// Scalar function dispatch: the table from plan-message names to kernels, filled once from
+// the function families (strings, numbers, JSONB, conditionals). Lookup happens once per node
+// per batch, never per row. The binder only emits names it knows, so a missing name here is
+// an internal error, not a user error.
+#include "common/error.hpp"
 #include "expr/functions.hpp"
 
-#include "common/error.hpp"
-
 namespace replaydb {
+namespace {
 
-Datum evaluate_function(const Expression& e, const Batch&) {
-  throw EngineError("feature_not_supported", "function " + e.name + "() is not supported yet", -1, e.id);
+const FunctionTable& function_table() {
+  static const FunctionTable table = [] {
+    FunctionTable built;
+    add_string_functions(built);
+    add_numeric_functions(built);
+    add_jsonb_functions(built);
+    add_conditional_functions(built);
+    return built;
+  }();
+  return table;
 }
-Datum evaluate_like(const Expression& e, const Batch&) { throw EngineError("feature_not_supported", "LIKE is not supported yet", -1, e.id); }
-Datum evaluate_case(const Expression& e, const Batch&) { throw EngineError("feature_not_supported", "CASE is not supported yet", -1, e.id); }
-Datum evaluate_in_list(const Expression& e, const Batch&) { throw EngineError("feature_not_supported", "IN is not supported yet", -1, e.id); }
+
+}  // namespace
+
+Datum evaluate_function(const Expression& e, const Batch& batch) {
+  const FunctionTable& table = function_table();
+  const auto found = table.find(e.name);
+  if (found == table.end()) throw EngineError("internal_error", "no kernel for function " + e.name + "()", -1, e.id);
+  return found->second(e, batch);
+}
 
 }  // namespace replaydb
