@@ -9,6 +9,7 @@ import { translateEngineError } from './engine_error.js';
 import { native, type NativeDatabase, type NativeResult } from './native.js';
 import { Catalog } from './plan/catalog.js';
 import { bindParameters, type Parameters } from './plan/parameters.js';
+import { explainLines } from './plan/explain.js';
 import { prepare, type PreparedStatement } from './plan/planner.js';
 import { Result } from './result/result.js';
 import type { ParsedStatement } from './sql/ast.js';
@@ -78,6 +79,7 @@ export class Database {
     const signal = options.signal;
     if (signal?.aborted) throw new SqlError('query_canceled', 'canceling statement due to user request', { cause: signal.reason });
     const { prepared, values, parsed } = this.prepareCall(sql, params);
+    if (prepared.kind === 'explain') return this.explain(prepared);
     let output: NativeResult;
     let cancellation: unknown;
     const abort = () => native().cancel(cancellation);
@@ -102,6 +104,7 @@ export class Database {
   /** Runs one SQL statement on the calling thread. */
   executeSync(sql: string, params?: Parameters): Result {
     const { prepared, values, parsed } = this.prepareCall(sql, params);
+    if (prepared.kind === 'explain') return this.explain(prepared);
     let output: NativeResult;
     try {
       output = prepared.templated
@@ -148,6 +151,22 @@ export class Database {
     } catch (error) {
       throw translateEngineError(error, '', { parameters: [], expressions: [] });
     }
+  }
+
+  /** EXPLAIN's result: one text row per plan line. */
+  private explain(prepared: PreparedStatement): Result {
+    const lines = explainLines(prepared.message);
+    const encoder = new TextEncoder();
+    const encoded = lines.map((line) => encoder.encode(line));
+    const offsets = new Uint32Array(lines.length + 1);
+    encoded.forEach((bytes, i) => (offsets[i + 1] = offsets[i]! + bytes.length));
+    const data = new Uint8Array(offsets[lines.length]!);
+    encoded.forEach((bytes, i) => data.set(bytes, offsets[i]!));
+    return new Result(
+      { rowCount: lines.length, columns: [{ type: 'text', dimension: 0, length: lines.length, data: data.buffer, offsets: offsets.buffer }] },
+      prepared.columns,
+      false,
+    );
   }
 
   private insertHandle(prepared: PreparedStatement): unknown {

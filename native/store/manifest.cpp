@@ -47,7 +47,7 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
   if (crc32c(bytes.data(), bytes.size() - 4) != stored_checksum) throw corrupt_file(file, "manifest checksum mismatch");
   ByteReader in(std::string_view(bytes).substr(8, bytes.size() - 12), file);
   const uint32_t version = in.get<uint32_t>();
-  if (version != kManifestFormatVersion) {
+  if (version != kManifestFormatVersion && version != 1) {
     throw StorageError("feature_not_supported", file, "manifest format version " + std::to_string(version) + " is not supported");
   }
   Manifest manifest;
@@ -68,8 +68,10 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
       SegmentEntry entry;
       entry.file = in.get_string();
       entry.row_count = in.get<uint64_t>();
-      entry.deletions = in.get_string();
-      entry.deleted_count = in.get<uint64_t>();
+      if (version >= 2) {
+        entry.deletions = in.get_string();
+        entry.deleted_count = in.get<uint64_t>();
+      }
       if (entry.deleted_count > entry.row_count) throw corrupt_file(file, "segment has more deleted rows than rows");
       table.segments.push_back(std::move(entry));
     }

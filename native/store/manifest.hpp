@@ -11,7 +11,8 @@
 
 namespace replaydb {
 
-constexpr uint32_t kManifestFormatVersion = 1;
+/** Version 2 added per-segment deletion files; version 1 manifests (no deletions) are still read. */
+constexpr uint32_t kManifestFormatVersion = 2;
 
 enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2 };
 

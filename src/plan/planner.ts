@@ -42,7 +42,7 @@ import { isNumeric, sameType, typeDisplayName, typeFromName, type SqlType } from
 export type { ResultColumn, RowCountSlot } from './select_planner.js';
 
 export interface PreparedStatement {
-  kind: 'query' | 'insert' | 'ddl' | 'modify';
+  kind: 'query' | 'insert' | 'ddl' | 'modify' | 'explain';
   message: PlanMessage;
   columns: ResultColumn[];
   /** Expression id (plan message `id`, or insert constant index) → position in the SQL. */
@@ -66,6 +66,11 @@ export function prepare(parsed: ParsedStatement, catalog: Catalog): PreparedStat
     case 'select': return planSelect(statement, parsed.sql, catalog);
     case 'delete': return planDelete(statement, parsed.sql, catalog);
     case 'update': return planUpdate(statement, parsed.sql, catalog);
+    case 'explain': {
+      if (statement.analyze) throw new SqlError('feature_not_supported', 'EXPLAIN ANALYZE is not supported yet', { pos: statement.pos, sql: parsed.sql });
+      const inner = prepare({ ...parsed, statement: statement.statement }, catalog);
+      return { ...inner, kind: 'explain', columns: [{ name: 'QUERY PLAN', type: { id: 'text' } }], nativeHandle: undefined, templated: false };
+    }
     default:
       throw new SqlError('feature_not_supported', `${statement.kind.replace('_', ' ').toUpperCase()} is not supported yet`, {
         pos: statement.pos,

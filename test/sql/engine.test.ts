@@ -81,3 +81,19 @@ test('joins agree with a JS reference across batches and segments', () => {
   assert.deepEqual(left, [{ n: steps.length, matched: steps.filter((s) => byId.get(s[0])?.[1] === true).length }]);
   db.close();
 });
+
+test('EXPLAIN shows the plan: pushed filters, projected columns, hash join, top-k', () => {
+  const db = openSync(databasePath());
+  db.executeSync('CREATE TABLE t (id TEXT, step INT, content TEXT)');
+  db.executeSync('CREATE TABLE o (id TEXT PRIMARY KEY, ok BOOLEAN, score DOUBLE PRECISION)');
+  const plan = db
+    .executeSync('EXPLAIN SELECT t.id, t.step FROM t JOIN o ON t.id = o.id WHERE o.ok AND o.score > 0.5 ORDER BY t.id LIMIT 5')
+    .column('QUERY PLAN') as string[];
+  const text = plan.join('\n');
+  assert.match(text, /^Limit 5/);
+  assert.match(text, /Top-5 by #0 ASC/);
+  assert.match(text, /Hash join inner on #0 = right #0/);
+  assert.match(text, /Scan t \(columns #0, #1\)\n/, 'the scan of t reads only id and step');
+  assert.match(text, /Scan o \(columns #0\) filter: \(#1 AND \(#2 > 0\.5\)\)/, "o's conditions are pushed into its scan");
+  db.close();
+});

@@ -1,0 +1,99 @@
+/**
+ * EXPLAIN: the physical plan a statement would run, one operator per line, children
+ * indented below their parent — which tables are scanned (and which columns), what is
+ * pushed into each scan, which joins are hash joins on which keys, where sorting is a
+ * top-k. Column references print as #n (the n-th column of the operator's input).
+ */
+import type { ExpressionMessage, PlanMessage, PlanNodeMessage } from './plan_message.js';
+
+export function explainLines(message: PlanMessage): string[] {
+  const lines: string[] = [];
+  switch (message.kind) {
+    case 'query':
+      node(message.plan, 0, lines);
+      message.subqueries.forEach((subquery, index) => {
+        lines.push(`Subquery ${index} (runs once, before the plan)`);
+        node(subquery, 1, lines);
+      });
+      break;
+    case 'delete':
+    case 'update':
+      lines.push(`${message.kind === 'delete' ? 'Delete from' : 'Update'} ${message.table}`);
+      node(message.plan, 1, lines);
+      break;
+    case 'insert':
+      lines.push(`Insert into ${message.table} (${message.rowCount} row${message.rowCount === 1 ? '' : 's'})${message.onConflict ? ` on conflict do ${message.onConflict.action}` : ''}`);
+      break;
+    case 'create_table':
+      lines.push(`Create table ${message.name}`);
+      break;
+    case 'drop_table':
+      lines.push(`Drop table ${message.names.join(', ')}`);
+      break;
+  }
+  return lines;
+}
+
+function node(plan: PlanNodeMessage, depth: number, lines: string[]): void {
+  const pad = '  '.repeat(depth);
+  switch (plan.op) {
+    case 'scan':
+      lines.push(`${pad}Scan ${plan.table} (columns ${plan.columns.length ? plan.columns.map((c) => `#${c}`).join(', ') : 'none'})${plan.filter ? ` filter: ${expression(plan.filter)} (zone maps prune segments)` : ''}${plan.withRowIds ? ' with row ids' : ''}`);
+      return;
+    case 'filter':
+      lines.push(`${pad}Filter ${expression(plan.predicate)}`);
+      node(plan.input, depth + 1, lines);
+      return;
+    case 'project':
+      lines.push(`${pad}Project ${plan.expressions.map(expression).join(', ') || '(no columns)'}`);
+      if (plan.input) node(plan.input, depth + 1, lines);
+      return;
+    case 'aggregate':
+      lines.push(
+        `${pad}${plan.aggregates.length === 0 && plan.groups.length > 0 ? 'Distinct' : 'Aggregate'}${plan.groups.length ? ` group by ${plan.groups.map(expression).join(', ')}` : ''}${plan.aggregates.length ? ` computing ${plan.aggregates.map((a) => `${a.function}(${a.distinct ? 'DISTINCT ' : ''}${a.argument ? expression(a.argument) : a.function === 'count_star' ? '*' : ''})`).join(', ')}` : ''}`,
+      );
+      node(plan.input, depth + 1, lines);
+      return;
+    case 'sort':
+      lines.push(`${pad}${plan.limit !== undefined ? `Top-${plan.limit}` : 'Sort'} by ${plan.keys.map((k) => `${expression(k.expression)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`).join(', ')}`);
+      node(plan.input, depth + 1, lines);
+      return;
+    case 'limit':
+      lines.push(`${pad}Limit ${plan.limit ?? 'ALL'}${plan.offset ? ` offset ${plan.offset}` : ''}`);
+      node(plan.input, depth + 1, lines);
+      return;
+    case 'hash_join':
+    case 'nested_loop_join': {
+      const keys = plan.leftKeys.map((key, i) => `${expression(key)} = right ${expression(plan.rightKeys[i]!)}`).join(' AND ');
+      lines.push(
+        `${pad}${plan.op === 'hash_join' ? 'Hash join' : 'Nested loop join'} ${plan.joinType}${keys ? ` on ${keys}` : ''}${plan.residual ? ` if ${expression(plan.residual)}` : ''}${plan.op === 'hash_join' ? ' (hash table built on the second input)' : ''}`,
+      );
+      node(plan.input, depth + 1, lines);
+      node(plan.right, depth + 1, lines);
+      return;
+    }
+  }
+}
+
+function expression(e: ExpressionMessage): string {
+  switch (e.kind) {
+    case 'column': return `#${e.index}`;
+    case 'constant': return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value.replaceAll("'", "''")}'` : Array.isArray(e.value) ? `[${e.value.join(',')}]` : String(e.value);
+    case 'parameter': return `$${e.index + 1}`;
+    case 'now': return 'now()';
+    case 'compare':
+    case 'arithmetic': return `(${expression(e.left)} ${e.op} ${expression(e.right)})`;
+    case 'and':
+    case 'or': return `(${e.args.map(expression).join(` ${e.kind.toUpperCase()} `)})`;
+    case 'not': return `NOT ${expression(e.arg)}`;
+    case 'is_null': return `${expression(e.arg)} IS ${e.negated ? 'NOT ' : ''}NULL`;
+    case 'negate': return `-${expression(e.arg)}`;
+    case 'cast': return `${expression(e.arg)}::${e.type}`;
+    case 'function': return `${e.name}(${e.args.map(expression).join(', ')})`;
+    case 'like': return `${expression(e.args[0]!)} ${e.negated ? 'NOT ' : ''}${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${expression(e.args[1]!)}`;
+    case 'case': return `CASE(${e.args.map(expression).join(', ')})`;
+    case 'in_list': return `${expression(e.args[0]!)} ${e.negated ? 'NOT ' : ''}IN (${e.args.slice(1).map(expression).join(', ')})`;
+    case 'in_subquery': return `${e.name === 'exists' ? 'EXISTS' : `(${e.args.map(expression).join(', ')}) IN`} subquery ${e.subquery}${e.negated ? ' negated' : ''}`;
+    case 'scalar_subquery': return `(subquery ${e.subquery})`;
+  }
+}
