@@ -125,7 +125,17 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
                         InstanceMethod("catalog", &NativeDatabase::Catalog),
                         InstanceMethod("schemaVersion", &NativeDatabase::SchemaVersion),
                         InstanceMethod("seal", &NativeDatabase::Seal), InstanceMethod("sync", &NativeDatabase::Sync),
-                        InstanceMethod("close", &NativeDatabase::Close)});
+                        InstanceMethod("close", &NativeDatabase::Close),
+                        InstanceMethod("currentBranch", &NativeDatabase::CurrentBranch),
+                        InstanceMethod("createBranch", &NativeDatabase::CreateBranch),
+                        InstanceMethod("checkout", &NativeDatabase::Checkout),
+                        InstanceMethod("deleteBranch", &NativeDatabase::DeleteBranch),
+                        InstanceMethod("branches", &NativeDatabase::Branches),
+                        InstanceMethod("log", &NativeDatabase::Log),
+                        InstanceMethod("diff", &NativeDatabase::Diff),
+                        InstanceMethod("merge", &NativeDatabase::Merge),
+                        InstanceMethod("optimize", &NativeDatabase::Optimize),
+                        InstanceMethod("gc", &NativeDatabase::Gc)});
   }
 
   /** new NativeDatabase(path, { syncFull, create, sealThresholdBytes }) */
@@ -138,6 +148,11 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
         Napi::Object given = info[1].As<Napi::Object>();
         if (given.Get("syncFull").IsBoolean()) options.sync_full = given.Get("syncFull").As<Napi::Boolean>().Value();
         if (given.Get("create").IsBoolean()) options.create = given.Get("create").As<Napi::Boolean>().Value();
+        if (given.Get("branch").IsString()) options.branch = given.Get("branch").As<Napi::String>().Utf8Value();
+        if (given.Get("snapshot").IsString()) options.snapshot = given.Get("snapshot").As<Napi::String>().Utf8Value();
+        if (given.Get("compactionThresholdSegments").IsNumber()) {
+          options.compaction_threshold_segments = size_t(given.Get("compactionThresholdSegments").As<Napi::Number>().Int64Value());
+        }
         if (given.Get("sealThresholdBytes").IsNumber()) {
           options.seal_threshold_bytes = uint64_t(given.Get("sealThresholdBytes").As<Napi::Number>().Int64Value());
         }
@@ -271,6 +286,122 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     } catch (...) {
       rethrow_as_js(info.Env());
     }
+  }
+
+  static std::string string_argument(const Napi::CallbackInfo& info, size_t index) {
+    return info.Length() > index && info[index].IsString() ? info[index].As<Napi::String>().Utf8Value() : std::string();
+  }
+
+  /** Runs `body` converting engine errors; for the version calls below. */
+  template <typename F>
+  Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+    try {
+      return body(database(info.Env()));
+    } catch (...) {
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  Napi::Value CurrentBranch(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) { return Napi::String::New(info.Env(), db.current_branch()); });
+  }
+
+  Napi::Value CreateBranch(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      return Napi::String::New(info.Env(), db.create_branch(string_argument(info, 0), string_argument(info, 1)));
+    });
+  }
+
+  Napi::Value Checkout(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      db.checkout(string_argument(info, 0));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value DeleteBranch(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      db.delete_branch(string_argument(info, 0));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value Branches(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      const std::vector<std::string> names = db.branches();
+      Napi::Array out = Napi::Array::New(info.Env(), names.size());
+      for (size_t i = 0; i < names.size(); i++) out.Set(uint32_t(i), names[i]);
+      return out;
+    });
+  }
+
+  Napi::Value Log(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      const size_t limit = info.Length() > 1 && info[1].IsNumber() ? size_t(info[1].As<Napi::Number>().Int64Value()) : SIZE_MAX;
+      const std::vector<VersionInfo> versions = db.log(string_argument(info, 0), limit);
+      Napi::Env env = info.Env();
+      static const char* kinds[] = {"create", "commit", "seal", "branch", "merge", "optimize"};
+      Napi::Array out = Napi::Array::New(env, versions.size());
+      for (size_t i = 0; i < versions.size(); i++) {
+        const VersionInfo& version = versions[i];
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("id", version.id);
+        entry.Set("parent", version.parent);
+        entry.Set("mergeParent", version.merge_parent);
+        entry.Set("kind", kinds[size_t(version.kind)]);
+        entry.Set("message", version.message);
+        entry.Set("timeMicros", Napi::Number::New(env, double(version.time_micros)));
+        Napi::Object counts = Napi::Object::New(env);
+        for (const auto& [table, rows] : version.row_counts) counts.Set(table, Napi::Number::New(env, double(rows)));
+        entry.Set("rowCounts", counts);
+        out.Set(uint32_t(i), entry);
+      }
+      return out;
+    });
+  }
+
+  Napi::Value Diff(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      Napi::Env env = info.Env();
+      Napi::Object out = Napi::Object::New(env);
+      for (const TableDifference& difference : db.diff(string_argument(info, 0), string_argument(info, 1))) {
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("added", Napi::Number::New(env, double(difference.added)));
+        entry.Set("removed", Napi::Number::New(env, double(difference.removed)));
+        out.Set(difference.table, entry);
+      }
+      return out;
+    });
+  }
+
+  Napi::Value Merge(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) {
+      Napi::Env env = info.Env();
+      const std::string strategy_name = string_argument(info, 2);
+      const MergeStrategy strategy = strategy_name == "ours" ? MergeStrategy::Ours : strategy_name == "theirs" ? MergeStrategy::Theirs : MergeStrategy::Fail;
+      const MergeOutcome outcome = db.merge(string_argument(info, 0), string_argument(info, 1), strategy);
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("version", outcome.version);
+      out.Set("upToDate", Napi::Boolean::New(env, outcome.up_to_date));
+      Napi::Array conflicts = Napi::Array::New(env, outcome.conflicts.size());
+      for (size_t i = 0; i < outcome.conflicts.size(); i++) {
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("table", outcome.conflicts[i].table);
+        entry.Set("kind", outcome.conflicts[i].kind);
+        entry.Set("detail", outcome.conflicts[i].detail);
+        conflicts.Set(uint32_t(i), entry);
+      }
+      out.Set("conflicts", conflicts);
+      return out;
+    });
+  }
+
+  Napi::Value Optimize(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) { return Napi::String::New(info.Env(), db.optimize()); });
+  }
+
+  Napi::Value Gc(const Napi::CallbackInfo& info) {
+    return guarded(info, [&](Database& db) { return Napi::Number::New(info.Env(), double(db.gc())); });
   }
 
   std::shared_ptr<Database> database_;

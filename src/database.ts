@@ -15,6 +15,7 @@ import { Result } from './result/result.js';
 import type { ParsedStatement } from './sql/ast.js';
 import { parse } from './sql/parser.js';
 import { SqlError } from './sql/sql_error.js';
+import { MergeConflictError, versionEntry, type MergeOptions, type MergeResult, type TableDiff, type VersionEntry } from './versions.js';
 
 export interface OpenOptions {
   /**
@@ -28,6 +29,10 @@ export interface OpenOptions {
   create?: boolean;
   /** Seal the unsealed tail into segments once its log passes this many bytes (default 64 MiB). */
   sealThresholdBytes?: number;
+  /** Branch to work on (default: the one HEAD names, "main" in a new database). */
+  branch?: string;
+  /** Compact a table once it has more than this many segments (default 32; 0 turns it off). */
+  compactionThresholdSegments?: number;
 }
 
 export interface ExecuteOptions {
@@ -51,23 +56,99 @@ export class Database {
   private readonly statements = new Map<string, CachedStatement>();
   private isClosed = false;
 
-  /** @internal use open() */
+  /** @internal use open() or db.at() */
   constructor(
     readonly path: string,
-    private readonly options: OpenOptions,
+    private readonly options: OpenOptions & { snapshot?: string },
   ) {
     if (options.sync !== undefined && options.sync !== 'normal' && options.sync !== 'full') {
       throw new TypeError(`open(): sync must be 'normal' or 'full', not ${JSON.stringify(options.sync)}`);
     }
-    try {
-      this.handle = new (native().NativeDatabase)(path, {
-        syncFull: options.sync === 'full',
-        create: options.create ?? true,
-        sealThresholdBytes: options.sealThresholdBytes,
-      });
-    } catch (error) {
-      throw translateEngineError(error, '', { parameters: [], expressions: [] });
-    }
+    this.handle = engineCall(
+      () =>
+        new (native().NativeDatabase)(path, {
+          syncFull: options.sync === 'full',
+          create: options.create ?? true,
+          sealThresholdBytes: options.sealThresholdBytes,
+          branch: options.branch,
+          snapshot: options.snapshot,
+          compactionThresholdSegments: options.compactionThresholdSegments,
+        }),
+    );
+  }
+
+  /** The branch this handle reads and writes. */
+  get currentBranch(): string {
+    return engineCall(() => this.handle.currentBranch());
+  }
+
+  /**
+   * Creates branch `name` at `from` (a branch or version id; default: the current branch,
+   * whose pending changes are committed first). O(1): no data is copied. Returns its version id.
+   */
+  async branch(name: string, options: { from?: string } = {}): Promise<string> {
+    this.checkOpen();
+    return engineCall(() => this.handle.createBranch(name, options.from ?? ''));
+  }
+
+  /** Commits the current branch's pending changes, then switches this handle to `name`. */
+  async checkout(name: string): Promise<void> {
+    this.checkOpen();
+    engineCall(() => this.handle.checkout(name));
+  }
+
+  async branches(): Promise<string[]> {
+    this.checkOpen();
+    return engineCall(() => this.handle.branches());
+  }
+
+  /** Deletes a branch (not the current one). Its versions stay until gc() finds them unreachable. */
+  async deleteBranch(name: string): Promise<void> {
+    this.checkOpen();
+    engineCall(() => this.handle.deleteBranch(name));
+  }
+
+  /** History from a branch or version (default: current), newest first, following first parents. */
+  async log(options: { branch?: string; limit?: number } = {}): Promise<VersionEntry[]> {
+    this.checkOpen();
+    return engineCall(() => this.handle.log(options.branch ?? '', options.limit)).map(versionEntry);
+  }
+
+  /** Rows added and removed per table from version/branch `from` to `to`. */
+  async diff(from: string, to: string): Promise<Record<string, TableDiff>> {
+    this.checkOpen();
+    return engineCall(() => this.handle.diff(from, to));
+  }
+
+  /**
+   * Merges branch (or version) `source` into `into` (default: current). Appends merge as a
+   * union of segments; rows changed on both sides or primary keys live on both are
+   * conflicts: a MergeConflictError listing them, and nothing changes, unless a strategy resolves them.
+   */
+  async merge(source: string, options: MergeOptions = {}): Promise<MergeResult> {
+    this.checkOpen();
+    const into = options.into ?? this.currentBranch;
+    const outcome = engineCall(() => this.handle.merge(source, into, options.strategy ?? ''));
+    if (!options.strategy && outcome.conflicts.length > 0) throw new MergeConflictError(source, into, outcome.conflicts);
+    return { version: outcome.version, upToDate: outcome.upToDate, resolved: outcome.conflicts };
+  }
+
+  /** A read-only view of a version or branch (time travel); close it when done. */
+  at(versionOrBranch: string): Database {
+    this.checkOpen();
+    return new Database(this.path, { ...this.options, snapshot: versionOrBranch });
+  }
+
+  /** Compacts every table into one segment without deleted rows (a new version); returns it, or '' if nothing to do. */
+  async optimize(): Promise<string> {
+    this.checkOpen();
+    return engineCall(() => this.handle.optimize());
+  }
+
+  /** Deletes files that no version reachable from a branch uses; returns how many. */
+  async gc(): Promise<number> {
+    this.checkOpen();
+    return engineCall(() => this.handle.gc());
   }
 
   get closed(): boolean {
@@ -196,6 +277,15 @@ export class Database {
     if (!cached.prepared || cached.prepared.schemaVersion !== version) cached.prepared = prepare(cached.parsed, this.catalog());
     const values = bindParameters(cached.parsed.parameters, params, cached.prepared, sql);
     return { prepared: cached.prepared, values, parsed: cached.parsed };
+  }
+}
+
+/** Runs a native call, turning engine errors into SqlErrors. */
+function engineCall<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw translateEngineError(error, '', { parameters: [], expressions: [] });
   }
 }
 

@@ -51,12 +51,37 @@ export interface NativeDatabase {
   seal(kind: 'commit' | 'seal', message: string): string;
   sync(): void;
   close(): void;
+  currentBranch(): string;
+  createBranch(name: string, from: string): string;
+  checkout(name: string): void;
+  deleteBranch(name: string): void;
+  branches(): string[];
+  log(branchOrVersion: string, limit?: number): {
+    id: string;
+    parent: string;
+    mergeParent: string;
+    kind: 'create' | 'commit' | 'seal' | 'branch' | 'merge' | 'optimize';
+    message: string;
+    timeMicros: number;
+    rowCounts: Record<string, number>;
+  }[];
+  diff(from: string, to: string): Record<string, { added: number; removed: number }>;
+  merge(source: string, into: string, strategy: string): { version: string; upToDate: boolean; conflicts: { table: string; kind: 'row' | 'primary_key' | 'schema'; detail: string }[] };
+  optimize(): string;
+  gc(): number;
 }
 
 export interface NativeAddon {
   NativeDatabase: new (
     path: string,
-    options: { syncFull?: boolean; create?: boolean; sealThresholdBytes?: number },
+    options: {
+      syncFull?: boolean;
+      create?: boolean;
+      sealThresholdBytes?: number;
+      branch?: string;
+      snapshot?: string;
+      compactionThresholdSegments?: number;
+    },
   ) => NativeDatabase;
   decodeText(offsets: Uint32Array, data: Uint8Array, validity?: Uint8Array): (string | null)[];
   createCancellation(): unknown;

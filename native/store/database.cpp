@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "store/deletions.hpp"
+#include "store/refs.hpp"
 #include "store/tail_log.hpp"
 
 namespace replaydb {
@@ -16,6 +17,8 @@ namespace {
 
 constexpr const char* kMarkerFile = "REPLAYDB";
 constexpr const char* kMarkerText = "replaydb database\nformat 1\n";
+
+}  // namespace
 
 int64_t now_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -34,6 +37,8 @@ std::string trim_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
   return text;
 }
+
+namespace {
 
 void append_key_part(std::string& key, const ColumnView& view, size_t row) {
   if (view.type.is_variable_width()) {
@@ -158,25 +163,42 @@ std::shared_ptr<const std::vector<uint8_t>> TableState::segment_deletions(size_t
 
 std::unique_ptr<Database> Database::open(const std::string& path, const DatabaseOptions& options) {
   std::unique_ptr<Database> database(new Database(path, options));
+  const bool snapshot = !options.snapshot.empty();
   if (!file_exists(path)) {
-    if (!options.create) throw StorageError("undefined_object", path, "database does not exist");
+    if (!options.create || snapshot) throw StorageError("undefined_object", path, "database does not exist");
     make_directories(path);
   }
   if (!is_directory(path)) throw StorageError("io_error", path, "not a directory");
   const std::string marker = path + "/" + kMarkerFile;
   if (!file_exists(marker)) {
-    if (!list_directory(path).empty()) {
+    if (!list_directory(path).empty() || snapshot) {
       throw StorageError("undefined_object", path, "directory is not empty and is not a replaydb database");
     }
     write_file_atomically(marker, kMarkerText, true);
   } else if (read_file(marker).rfind("replaydb database\n", 0) != 0) {
     throw corrupt_file(marker, "unrecognised database marker");
   }
+  if (snapshot) {
+    // A read-only view of one version: no lock, no tail log of its own.
+    database->manifest_ = database->read_manifest(database->resolve(options.snapshot));
+    database->branch_ = options.snapshot;
+    database->reset_state(database->manifest_);
+    const std::string log_path = path + "/tail/" + database->manifest_.tail_log;
+    if (file_exists(log_path)) {
+      for (const std::string& record : read_tail_log(log_path).records) database->apply_record(record, log_path);
+    }
+    return database;
+  }
   if (!database->lock_.try_lock(path + "/LOCK")) {
     throw StorageError("lock_not_available", path, "database is already open in another process");
   }
   if (!file_exists(path + "/HEAD")) database->initialize_directory();
-  database->load();
+  std::string branch = options.branch.empty() ? trim_line(read_file(path + "/HEAD")) : options.branch;
+  check_branch_name(branch);
+  if (!file_exists(path + "/refs/heads/" + branch)) {
+    throw EngineError("undefined_object", "branch \"" + branch + "\" does not exist");
+  }
+  database->load_branch(branch);
   return database;
 }
 
@@ -203,27 +225,31 @@ void Database::initialize_directory() {
   write_file_atomically(path_ + "/HEAD", "main\n", true);
 }
 
-void Database::load() {
-  branch_ = trim_line(read_file(path_ + "/HEAD"));
-  const std::string ref_path = path_ + "/refs/heads/" + branch_;
-  if (!file_exists(ref_path)) throw corrupt_file(ref_path, "the current branch has no ref");
-  const std::string id = trim_line(read_file(ref_path));
-  const std::string manifest_path = path_ + "/manifests/" + id;
-  if (!file_exists(manifest_path)) throw corrupt_file(manifest_path, "the manifest named by " + ref_path + " is missing");
-  manifest_ = decode_manifest(read_file(manifest_path), manifest_path);
-  next_table_id_ = manifest_.next_table_id;
+void Database::reset_state(const Manifest& manifest) {
+  next_table_id_ = manifest.next_table_id;
   tables_.clear();
-  for (const ManifestTable& entry : manifest_.tables) {
+  for (const ManifestTable& entry : manifest.tables) {
     auto table = std::make_unique<TableState>();
     table->schema = entry.schema;
     table->segment_entries = entry.segments;
     for (const ColumnSchema& column : table->schema.columns) table->tail.emplace_back(column.type);
     tables_[table->schema.name] = std::move(table);
   }
+  schema_version_++;
+}
+
+void Database::load_branch(const std::string& branch) {
+  const std::string ref_path = path_ + "/refs/heads/" + branch;
+  if (!file_exists(ref_path)) throw corrupt_file(ref_path, "the branch has no ref");
+  const std::string id = trim_line(read_file(ref_path));
+  manifest_ = read_manifest(id);
+  branch_ = branch;
+  reset_state(manifest_);
   const std::string log_path = path_ + "/tail/" + manifest_.tail_log;
   if (file_exists(log_path)) {
     ReplayedLog log = read_tail_log(log_path);
     for (const std::string& record : log.records) apply_record(record, log_path);
+    unsealed_records_ = !log.records.empty();
     if (log.torn || log.valid_length < 16) {
       // Cut the torn record so new records follow the last whole one.
       AppendFile repair(log_path);
@@ -241,6 +267,42 @@ void Database::load() {
     created.sync();
   }
   tail_log_.open(log_path);
+  tail_dirty_ = false;
+}
+
+Manifest Database::read_manifest(const std::string& id) const {
+  const std::string manifest_path = path_ + "/manifests/" + id;
+  if (!file_exists(manifest_path)) throw corrupt_file(manifest_path, "manifest is missing");
+  return decode_manifest(read_file(manifest_path), manifest_path);
+}
+
+std::string Database::resolve(const std::string& branch_or_version) const {
+  if (branch_or_version.empty()) return manifest_.id;
+  bool is_branch = true;
+  try {
+    check_branch_name(branch_or_version);
+  } catch (const EngineError&) {
+    is_branch = false;
+  }
+  if (is_branch && file_exists(path_ + "/refs/heads/" + branch_or_version)) {
+    return trim_line(read_file(path_ + "/refs/heads/" + branch_or_version));
+  }
+  // Version ids are hex digits and one '-': nothing that could leave manifests/.
+  const bool id_like = !branch_or_version.empty() && branch_or_version.size() <= 64 &&
+                       branch_or_version.find_first_not_of("0123456789abcdef-") == std::string::npos;
+  if (id_like && file_exists(path_ + "/manifests/" + branch_or_version)) return branch_or_version;
+  throw EngineError("undefined_object", "no branch or version named \"" + branch_or_version + "\"");
+}
+
+bool Database::has_pending() const {
+  if (unsealed_records_) return true;
+  for (const auto& [name, table] : tables_) {
+    if (table->tail_rows > 0) return true;
+    for (bool dirty : table->deletions_dirty_) {
+      if (dirty) return true;
+    }
+  }
+  return false;
 }
 
 void Database::apply_record(std::string_view payload, const std::string& file) {
@@ -301,9 +363,15 @@ void Database::check_open() const {
   if (closed_) throw EngineError("connection_closed", "the database is closed");
 }
 
+void Database::check_writable() const {
+  check_open();
+  if (read_only()) throw EngineError("read_only_sql_transaction", "cannot change a read-only view of version " + manifest_.id);
+}
+
 void Database::append_record(std::string& record) {
   finish_record(record);
   tail_log_.write_all(record);
+  unsealed_records_ = true;
   if (options_.sync_full) {
     tail_log_.sync();
   } else {
@@ -329,7 +397,7 @@ std::vector<const TableState*> Database::tables() const {
 
 bool Database::create_table(TableSchema schema, bool if_not_exists) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
-  check_open();
+  check_writable();
   if (tables_.count(schema.name)) {
     if (if_not_exists) return false;
     throw EngineError("duplicate_table", "relation \"" + schema.name + "\" already exists");
@@ -346,7 +414,7 @@ bool Database::create_table(TableSchema schema, bool if_not_exists) {
 
 void Database::drop_tables(const std::vector<std::string>& names, bool if_exists) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
-  check_open();
+  check_writable();
   std::vector<std::string> present;
   for (const std::string& name : names) {
     if (tables_.count(name)) {
@@ -402,7 +470,7 @@ void Database::build_primary_keys(TableState& table) {
 void Database::insert(const std::string& table_name, const std::vector<int>& target_columns, std::vector<Column> supplied,
                       size_t row_count, int64_t now_micros) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
-  check_open();
+  check_writable();
   TableState* table = find_table_mutable(table_name);
   if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
   if (row_count == 0) return;
@@ -439,7 +507,7 @@ void Database::check_primary_key(TableState& table, const std::vector<uint64_t>&
 
 void Database::modify(const std::string& table_name, const std::function<Modification(const TableState&)>& compute) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
-  check_open();
+  check_writable();
   TableState* table = find_table_mutable(table_name);
   if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
   if (!table->schema.primary_key.empty() && !table->primary_keys_) build_primary_keys(*table);
@@ -538,7 +606,7 @@ std::string Database::new_tail_log() {
 
 std::string Database::seal(VersionKind kind, const std::string& message) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
-  check_open();
+  check_writable();
   seal_locked(kind, message);
   return manifest_.id;
 }
@@ -604,13 +672,16 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
   }
   tail_log_.open(path_ + "/tail/" + next.tail_log);
   tail_dirty_ = false;
+  unsealed_records_ = false;
   remove_file(old_log);
   manifest_ = std::move(next);
+  // Many small commits must not leave many small segments behind.
+  if (kind != VersionKind::Optimize) maybe_compact();
 }
 
 void Database::sync() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
-  check_open();
+  check_writable();
   if (tail_dirty_) tail_log_.sync();
   tail_dirty_ = false;
 }
@@ -618,11 +689,11 @@ void Database::sync() {
 void Database::close() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   if (closed_) return;
-  bool pending = false;
-  for (auto& [name, table] : tables_) {
-    pending = pending || table->tail_rows > 0;
-    for (bool dirty : table->deletions_dirty_) pending = pending || dirty;
+  if (read_only()) {
+    closed_ = true;
+    return;
   }
+  const bool pending = has_pending();
   if (pending) {
     seal_locked(VersionKind::Seal, "");
   } else if (tail_dirty_) {

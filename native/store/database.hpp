@@ -25,6 +25,36 @@
 
 namespace replaydb {
 
+struct VersionInfo {
+  std::string id;
+  std::string parent;
+  std::string merge_parent;
+  VersionKind kind = VersionKind::Commit;
+  std::string message;
+  int64_t time_micros = 0;
+  std::vector<std::pair<std::string, uint64_t>> row_counts;  // live rows per table
+};
+
+struct TableDifference {
+  std::string table;
+  uint64_t added = 0;
+  uint64_t removed = 0;
+};
+
+struct MergeConflict {
+  std::string table;
+  std::string kind;    // "row", "primary_key" or "schema"
+  std::string detail;
+};
+
+enum class MergeStrategy { Fail, Ours, Theirs };
+
+struct MergeOutcome {
+  std::string version;  // the new version of `into`; empty when there were unresolved conflicts
+  std::vector<MergeConflict> conflicts;
+  bool up_to_date = false;
+};
+
 struct DatabaseOptions {
   /** fdatasync the tail log after every statement (open(dir, { sync: 'full' })). */
   bool sync_full = false;
@@ -32,7 +62,18 @@ struct DatabaseOptions {
   bool create = true;
   /** Seal the tail into segments once the tail log grows past this many bytes. */
   uint64_t seal_threshold_bytes = 64ull << 20;
+  /** Branch to open (default: the one HEAD names). */
+  std::string branch;
+  /** Non-empty: open a read-only view of this version or branch (time travel); takes no lock. */
+  std::string snapshot;
+  /** Compact a table automatically once it has more than this many segments (0: never). */
+  size_t compaction_threshold_segments = 32;
 };
+
+int64_t now_micros();
+/** Time-ordered unique id: 13 hex digits of µs since the epoch, '-', 8 random hex digits. */
+std::string new_id();
+std::string trim_line(std::string text);
 
 /** Where a row lives: a sealed segment (index) or the tail (segment == kTail). */
 struct RowLocation {
@@ -127,6 +168,26 @@ class Database {
   std::string seal(VersionKind kind, const std::string& message);
   /** fdatasyncs the tail log. */
   void sync();
+  // Versions and branches (native/store/versions.cpp).
+  const std::string& current_branch() const { return branch_; }
+  bool read_only() const { return !options_.snapshot.empty(); }
+  /** A new branch at `from` (a branch or version id; empty: the current branch, sealed first). O(1): one manifest. */
+  std::string create_branch(const std::string& name, const std::string& from);
+  /** Seals the current branch's pending changes, then makes `name` current. */
+  void checkout(const std::string& name);
+  void delete_branch(const std::string& name);
+  std::vector<std::string> branches() const;
+  /** Versions from `branch_or_version` (empty: current) back through first parents, newest first. */
+  std::vector<VersionInfo> log(const std::string& branch_or_version, size_t limit);
+  /** Rows added and removed per table going from version/branch `from` to `to`. */
+  std::vector<TableDifference> diff(const std::string& from, const std::string& to);
+  /** Merges `source` into `into` (empty: current); conflicts fail unless a strategy resolves them. */
+  MergeOutcome merge(const std::string& source, const std::string& into, MergeStrategy strategy);
+  /** Rewrites each table's segments into one, dropping deleted rows; a new version. Empty when nothing to do. */
+  std::string optimize();
+  /** Removes files no version reachable from a branch refers to; returns how many. */
+  size_t gc();
+
   /** Seals what is pending, syncs and releases the lock. Idempotent. */
   void close();
   bool is_closed() const { return closed_; }
@@ -150,6 +211,15 @@ class Database {
   void check_primary_key(TableState& table, const std::vector<uint64_t>& deleted, const std::vector<Column>& columns, size_t rows);
   void seal_locked(VersionKind kind, const std::string& message);
   void check_open() const;
+  void check_writable() const;
+  /** Manifest id of a branch or a version id; EngineError(undefined_object) if neither. */
+  std::string resolve(const std::string& branch_or_version) const;
+  Manifest read_manifest(const std::string& id) const;
+  bool has_pending() const;
+  void load_branch(const std::string& branch);
+  void reset_state(const Manifest& manifest);
+  void maybe_compact();
+  std::string compact_locked(VersionKind kind, const std::string& message, bool only_when_needed);
 
   std::string path_;
   DatabaseOptions options_;
@@ -161,8 +231,9 @@ class Database {
   uint32_t next_table_id_ = 1;
   AppendFile tail_log_;
   uint64_t schema_version_ = 1;
-  bool tail_dirty_ = false;
-  std::string deletions_path(const std::string& name) const { return path_ + "/segments/" + name; }      // records written since the last fdatasync
+  bool tail_dirty_ = false;        // records written since the last fdatasync
+  bool unsealed_records_ = false;  // the tail log holds records not yet sealed
+  std::string deletions_path(const std::string& name) const { return path_ + "/segments/" + name; }
   std::string record_buffer_;  // reused by insert(); guarded by the exclusive lock
   bool closed_ = false;
 };

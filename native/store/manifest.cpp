@@ -18,6 +18,7 @@ std::string encode_manifest(const Manifest& manifest) {
   out.put<uint32_t>(kManifestFormatVersion);
   out.put_string(manifest.id);
   out.put_string(manifest.parent);
+  out.put_string(manifest.merge_parent);
   out.put<uint8_t>(uint8_t(manifest.kind));
   out.put_string(manifest.message);
   out.put<int64_t>(manifest.time_micros);
@@ -53,8 +54,9 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
   Manifest manifest;
   manifest.id = in.get_string();
   manifest.parent = in.get_string();
+  if (version >= 3) manifest.merge_parent = in.get_string();
   const uint8_t kind = in.get<uint8_t>();
-  if (kind > 2) throw corrupt_file(file, "unknown version kind");
+  if (kind > 5) throw corrupt_file(file, "unknown version kind");
   manifest.kind = VersionKind(kind);
   manifest.message = in.get_string();
   manifest.time_micros = in.get<int64_t>();

@@ -11,10 +11,14 @@
 
 namespace replaydb {
 
-/** Version 2 added per-segment deletion files; version 1 manifests (no deletions) are still read. */
-constexpr uint32_t kManifestFormatVersion = 2;
+/**
+ * Version 3 added merge parents; version 2 added per-segment deletion files. Versions 1
+ * and 2 are still read.
+ */
+constexpr uint32_t kManifestFormatVersion = 3;
 
-enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2 };
+/** Why a version was made: commit(), an automatic seal, a new branch, a merge, optimize(). */
+enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2, Branch = 3, Merge = 4, Optimize = 5 };
 
 struct SegmentEntry {
   std::string file;  // name under segments/
@@ -31,7 +35,8 @@ struct ManifestTable {
 
 struct Manifest {
   std::string id;
-  std::string parent;  // empty for the first version
+  std::string parent;        // empty for the first version
+  std::string merge_parent;  // the merged branch's version, for merges
   VersionKind kind = VersionKind::Create;
   std::string message;
   int64_t time_micros = 0;

@@ -8,6 +8,7 @@ import type { Expression, Identifier, Position, SelectStatement } from '../sql/a
 import { SqlError } from '../sql/sql_error.js';
 import type { CatalogTable } from './catalog.js';
 import type { AggregateFunctionName, TypedMessage } from './plan_message.js';
+import { bindCase, bindConcatOperator, bindInList, bindJsonOperator, bindJsonPathArray, bindLike, bindScalarFunction, castAllowed } from './functions.js';
 import { suggestion } from './suggest.js';
 import { isInteger, isNumeric, promoteNumeric, sameType, typeDisplayName, typeFromName, type SqlType, type TypeId } from './types.js';
 
@@ -73,6 +74,8 @@ export interface BindContext {
 const COMPARE_OPERATORS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const ARITHMETIC_OPERATORS = new Set(['+', '-', '*', '/', '%']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
+/** Operators on JSONB (functions.ts); #> and <@ once the parser produces them. */
+const JSON_OPERATORS: ReadonlySet<string> = new Set(['->', '->>', '#>', '#>>', '@>', '<@']);
 const KNOWN_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'now', 'current_timestamp'];
 
 export class Binder {
@@ -161,9 +164,22 @@ export class Binder {
       }
       case 'in_list': {
         const operand = this.bind(expression.operand, scope, context);
-        const tests = expression.list.map((item) => this.compare('=', operand, this.bind(item, scope, context), item.pos, id));
-        const any: BoundExpression = tests.length === 1 ? tests[0]! : { kind: 'or', args: tests, type: 'boolean', id };
-        return expression.negated ? { kind: 'not', arg: any, type: 'boolean', id } : any;
+        const items = expression.list.map((item) => this.bind(item, scope, context));
+        return bindInList(this, operand, items, expression.negated, expression.pos, id);
+      }
+      case 'like': {
+        const operands = {
+          value: this.bind(expression.operand, scope, context),
+          pattern: this.bind(expression.pattern, scope, context),
+          escape: expression.escape && this.bind(expression.escape, scope, context),
+        };
+        return bindLike(this, operands, expression.caseInsensitive, expression.negated, expression.pos, id);
+      }
+      case 'case': {
+        const operand = expression.operand && this.bind(expression.operand, scope, context);
+        const whens = expression.whens.map((w) => ({ when: this.bind(w.when, scope, context), then: this.bind(w.then, scope, context), pos: w.when.pos }));
+        const otherwise = expression.otherwise && this.bind(expression.otherwise, scope, context);
+        return bindCase(this, operand, whens, otherwise, expression.pos, id);
       }
       case 'cast': {
         const operand = this.bind(expression.operand, scope, context);
@@ -245,8 +261,16 @@ export class Binder {
       const args = [left, right].flatMap((arg) => (arg.kind === kind ? arg.args : [arg]));
       return { kind, args, type: 'boolean', id };
     }
+    const jsonOperator = JSON_OPERATORS.has(op);
+    if (jsonOperator && expression.right.kind === 'array' && (op as string).startsWith('#>')) {
+      const document = this.bind(expression.left, scope, context);
+      const keys = expression.right.elements.map((element) => this.bind(element, scope, context));
+      return bindJsonPathArray(this, op, document, keys, expression.pos, id);
+    }
     const left = this.bind(expression.left, scope, context);
     const right = this.bind(expression.right, scope, context);
+    if (op === '||') return bindConcatOperator(this, left, right, expression.pos, id);
+    if (jsonOperator) return bindJsonOperator(this, op, left, right, expression.pos, id);
     if (COMPARE_OPERATORS.has(op)) return this.compare(op as '=', left, right, expression.pos, id);
     if (ARITHMETIC_OPERATORS.has(op)) {
       const l = this.coerce(left, right.type === 'null' ? { id: 'int' } : typedOf(right));
@@ -306,15 +330,17 @@ export class Binder {
     return value;
   }
 
+  /** CAST(operand AS target): untyped literals and parameters are read as `target`; other
+   *  values convert natively where Postgres has the cast (see castAllowed in functions.ts). */
   cast(operand: BoundExpression, target: SqlType, pos: Position, id: number): BoundExpression {
     if (isUntyped(operand)) return this.coerce(operand, target);
     const from = typedOf(operand);
     if (sameType(from, target)) return operand;
-    const scalar = (t: SqlType) => isNumeric(t) || t.id === 'timestamp' || t.id === 'boolean';
-    if (scalar(from) && (isNumeric(target) || target.id === 'timestamp') && !(from.id === 'boolean' && target.id === 'timestamp')) {
-      return { kind: 'cast', arg: operand, ...typed(target), id };
+    if (castAllowed(from, target)) return { kind: 'cast', arg: operand, ...typed(target), id };
+    if (from.id === 'vector' && target.id === 'vector') {
+      throw this.error('datatype_mismatch', `expected ${target.dimension} dimensions, not ${from.dimension}`, pos);
     }
-    throw this.error('feature_not_supported', `cast from ${typeDisplayName(from)} to ${typeDisplayName(target)} is not supported yet`, pos);
+    throw this.error('datatype_mismatch', `cannot cast type ${typeDisplayName(from)} to ${typeDisplayName(target)}`, pos);
   }
 
   private bindFunction(expression: Extract<Expression, { kind: 'function' }>, scope: Scope, context: BindContext, id: number): BoundExpression {
@@ -357,7 +383,8 @@ export class Binder {
       }
       return { kind: 'aggregate', function: name as AggregateFunctionName, distinct: expression.distinct, argument, ...typed(type), id };
     }
-    throw this.error('undefined_function', `function ${name}() does not exist.${suggestion(name, KNOWN_FUNCTIONS)}`.replace(/\.$/, ''), expression.pos);
+    const args = expression.args.map((arg) => this.bind(arg, scope, context));
+    return bindScalarFunction(this, expression, args, id, KNOWN_FUNCTIONS);
   }
 }
 
