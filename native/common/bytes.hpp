@@ -11,6 +11,9 @@
 
 namespace replaydb {
 
+// The formats are little-endian and written with memcpy: only little-endian hosts are supported.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "replaydb's file formats assume a little-endian host");
+
 class ByteWriter {
  public:
   explicit ByteWriter(std::string& out) : out_(out) {}

@@ -1,6 +1,8 @@
 // Judging comparisons of a column with a constant against a segment's zone map.
 #include "exec/zone_prune.hpp"
 
+#include <cmath>
+
 namespace replaydb {
 namespace {
 
@@ -43,6 +45,9 @@ bool compare_may_match(const Expression& e, const Segment& segment) {
   if (info.null_count == segment.row_count()) return false;
   if (!info.zone.valid) return true;
   const double lo = info.zone.min, hi = info.zone.max;
+  // Zone maps hold doubles: past 2^53 integers round, so only prune where values are exact.
+  constexpr double kExact = 9007199254740992.0;
+  if (std::fabs(value) >= kExact || std::fabs(lo) >= kExact || std::fabs(hi) >= kExact) return true;
   switch (op) {
     case CompareOperator::Equal: return lo <= value && value <= hi;
     case CompareOperator::NotEqual: return !(lo == value && hi == value);

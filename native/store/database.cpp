@@ -171,15 +171,24 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
   if (!is_directory(path)) throw StorageError("io_error", path, "not a directory");
   const std::string marker = path + "/" + kMarkerFile;
   if (!file_exists(marker)) {
+    // A crash while creating the database can leave the marker's temporary file behind.
+    for (const std::string& name : list_directory(path)) {
+      if (name.rfind(std::string(kMarkerFile) + ".tmp-", 0) == 0) remove_file(path + "/" + name);
+    }
     if (!list_directory(path).empty() || snapshot) {
       throw StorageError("undefined_object", path, "directory is not empty and is not a replaydb database");
     }
     write_file_atomically(marker, kMarkerText, true);
-  } else if (read_file(marker).rfind("replaydb database\n", 0) != 0) {
-    throw corrupt_file(marker, "unrecognised database marker");
+  } else {
+    const std::string text = read_file(marker);
+    if (text.rfind("replaydb database\n", 0) != 0) throw corrupt_file(marker, "unrecognised database marker");
+    if (text != kMarkerText) {
+      throw StorageError("feature_not_supported", marker, "database format \"" + text.substr(18) + "\" is not supported by this version");
+    }
   }
   if (snapshot) {
     // A read-only view of one version: no lock, no tail log of its own.
+    database->closed_ = true;  // until fully loaded: a failure must not seal anything
     database->manifest_ = database->read_manifest(database->resolve(options.snapshot));
     database->branch_ = options.snapshot;
     database->reset_state(database->manifest_);
@@ -187,6 +196,7 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
     if (file_exists(log_path)) {
       for (const std::string& record : read_tail_log(log_path).records) database->apply_record(record, log_path);
     }
+    database->closed_ = false;
     return database;
   }
   if (!database->lock_.try_lock(path + "/LOCK")) {
@@ -198,7 +208,14 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
   if (!file_exists(path + "/refs/heads/" + branch)) {
     throw EngineError("undefined_object", "branch \"" + branch + "\" does not exist");
   }
-  database->load_branch(branch);
+  try {
+    database->load_branch(branch);
+  } catch (...) {
+    // Never seal a half-replayed state: the destructor must leave the files as they are.
+    database->closed_ = true;
+    database->lock_.unlock();
+    throw;
+  }
   return database;
 }
 
@@ -265,6 +282,7 @@ void Database::load_branch(const std::string& branch) {
     AppendFile created(log_path);
     created.write_all(tail_log_header());
     created.sync();
+    sync_directory(path_ + "/tail");
   }
   tail_log_.open(log_path);
   tail_dirty_ = false;
@@ -479,11 +497,13 @@ void Database::insert(const std::string& table_name, const std::vector<int>& tar
   check_primary_key(*table, {}, columns, row_count);
 
   // One buffer for every insert record: large statements then reuse warm pages.
+  check_tail_capacity(*table, columns);
   std::string& record = record_buffer_;
   record.assign(kRecordHeaderBytes, '\0');
   encode_insert_record(record, table->schema.id, columns, row_count);
+  const uint64_t log_size = tail_log_.size();
   append_record(record);
-  apply_modification(*table, {}, std::move(columns), row_count);
+  apply_or_undo(log_size, [&] { apply_modification(*table, {}, std::move(columns), row_count); });
   if (tail_log_.size() > options_.seal_threshold_bytes) seal_locked(VersionKind::Seal, "");
 }
 
@@ -522,6 +542,7 @@ void Database::modify(const std::string& table_name, const std::function<Modific
   }
   if (change.inserted_rows > 0) {
     if (change.inserted.size() != table->schema.columns.size()) throw EngineError("internal_error", "modification has the wrong columns");
+    check_tail_capacity(*table, change.inserted);
     check_not_null(*table, change.inserted);
     check_primary_key(*table, deleted, change.inserted, change.inserted_rows);
   }
@@ -540,9 +561,32 @@ void Database::modify(const std::string& table_name, const std::function<Modific
     encode_insert_record(body, table->schema.id, change.inserted, change.inserted_rows);
     record.append(body, 5, std::string::npos);
   }
+  const uint64_t log_size = tail_log_.size();
   append_record(record);
-  apply_modification(*table, deleted, std::move(change.inserted), change.inserted_rows);
+  apply_or_undo(log_size, [&] { apply_modification(*table, deleted, std::move(change.inserted), change.inserted_rows); });
   if (tail_log_.size() > options_.seal_threshold_bytes) seal_locked(VersionKind::Seal, "");
+}
+
+void Database::check_tail_capacity(const TableState& table, const std::vector<Column>& columns) const {
+  for (size_t c = 0; c < columns.size(); c++) {
+    if (columns[c].type().is_variable_width() && uint64_t(table.tail[c].data().size()) + columns[c].data().size() > UINT32_MAX) {
+      throw EngineError("program_limit_exceeded", "column \"" + table.schema.columns[c].name +
+                                                      "\" would pass 4 GiB of unsealed text; commit more often or insert less per statement");
+    }
+  }
+}
+
+void Database::apply_or_undo(uint64_t log_size, const std::function<void()>& apply) {
+  try {
+    apply();
+  } catch (...) {
+    // The statement failed after its record was written: cut the record so it never replays.
+    try {
+      tail_log_.truncate(log_size);
+    } catch (...) {
+    }
+    throw;
+  }
 }
 
 bool Database::is_deleted(const TableState& table, uint64_t position) const {
@@ -601,6 +645,7 @@ std::string Database::new_tail_log() {
   AppendFile created(path_ + "/tail/" + name);
   created.write_all(tail_log_header());
   created.sync();
+  sync_directory(path_ + "/tail");  // the new file's name must survive a power loss too
   return name;
 }
 
@@ -655,6 +700,7 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
   }
   next.tail_log = new_tail_log();
   write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
+  AppendFile next_log(path_ + "/tail/" + next.tail_log);
   // The ref swap is the commit point: before it the old version and its log are current.
   write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
 
@@ -670,11 +716,15 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
     table->tail_rows = 0;
     table->tail_deleted.clear();
   }
-  tail_log_.open(path_ + "/tail/" + next.tail_log);
+  tail_log_.swap(next_log);
   tail_dirty_ = false;
   unsealed_records_ = false;
-  remove_file(old_log);
   manifest_ = std::move(next);
+  try {
+    remove_file(old_log);
+  } catch (...) {
+    // A leftover log is harmless: no manifest names it, and gc() removes it.
+  }
   // Many small commits must not leave many small segments behind.
   if (kind != VersionKind::Optimize) maybe_compact();
 }

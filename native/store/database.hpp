@@ -207,6 +207,9 @@ class Database {
   void apply_modification(TableState& table, const std::vector<uint64_t>& deleted, std::vector<Column> inserted, size_t rows);
   std::string key_at(const TableState& table, uint64_t position) const;
   bool is_deleted(const TableState& table, uint64_t position) const;
+  void check_tail_capacity(const TableState& table, const std::vector<Column>& columns) const;
+  /** Runs `apply`; if it throws, truncates the tail log back to `log_size` and rethrows. */
+  void apply_or_undo(uint64_t log_size, const std::function<void()>& apply);
   /** Throws unique_violation if `columns` repeat a key, or take one still present after `deleted` go. */
   void check_primary_key(TableState& table, const std::vector<uint64_t>& deleted, const std::vector<Column>& columns, size_t rows);
   void seal_locked(VersionKind kind, const std::string& message);

@@ -100,8 +100,10 @@ void remove_file(const std::string& path) {
 void sync_directory(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw io_failure(path, "open directory", errno);
-  ::fsync(fd);
+  const int result = ::fsync(fd);
+  const int error = errno;
   ::close(fd);
+  if (result != 0 && error != EINVAL) throw io_failure(path, "fsync directory", error);
 }
 
 static void write_whole(int fd, std::string_view bytes, const std::string& path) {

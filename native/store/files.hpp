@@ -4,6 +4,7 @@
 // when its process dies. Every failure is a StorageError naming the file.
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,11 @@ class AppendFile {
   const std::string& path() const { return path_; }
   bool is_open() const { return fd_ >= 0; }
   void close();
+  void swap(AppendFile& other) noexcept {
+    std::swap(path_, other.path_);
+    std::swap(fd_, other.fd_);
+    std::swap(size_, other.size_);
+  }
 
  private:
   std::string path_;

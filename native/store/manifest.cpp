@@ -48,7 +48,7 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
   if (crc32c(bytes.data(), bytes.size() - 4) != stored_checksum) throw corrupt_file(file, "manifest checksum mismatch");
   ByteReader in(std::string_view(bytes).substr(8, bytes.size() - 12), file);
   const uint32_t version = in.get<uint32_t>();
-  if (version != kManifestFormatVersion && version != 1) {
+  if (version < 1 || version > kManifestFormatVersion) {
     throw StorageError("feature_not_supported", file, "manifest format version " + std::to_string(version) + " is not supported");
   }
   Manifest manifest;

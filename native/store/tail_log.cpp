@@ -10,7 +10,6 @@ namespace replaydb {
 namespace {
 constexpr char kLogMagic[8] = {'R', 'P', 'D', 'B', 'L', 'O', 'G', '1'};
 constexpr size_t kLogHeaderSize = 16;
-constexpr size_t kFrameHeaderSize = 8;
 }  // namespace
 
 std::string tail_log_header() {
@@ -23,11 +22,29 @@ std::string tail_log_header() {
 }
 
 void finish_record(std::string& record) {
-  const uint32_t length = uint32_t(record.size() - kRecordHeaderBytes);
+  const size_t payload = record.size() - kRecordHeaderBytes;
+  if (payload > UINT32_MAX) {
+    throw EngineError("program_limit_exceeded",
+                      "statement is too large for one log record (" + std::to_string(payload >> 20) + " MiB); split it into several");
+  }
+  const uint32_t length = uint32_t(payload);
   const uint32_t checksum = crc32c(record.data() + kRecordHeaderBytes, length);
+  const uint32_t length_checksum = crc32c(&length, 4);
   std::memcpy(record.data(), &length, 4);
   std::memcpy(record.data() + 4, &checksum, 4);
+  std::memcpy(record.data() + 8, &length_checksum, 4);
 }
+
+namespace {
+
+bool all_zero(const char* data, size_t length) {
+  for (size_t i = 0; i < length; i++) {
+    if (data[i] != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 ReplayedLog read_tail_log(const std::string& path) {
   const std::string bytes = read_file(path);
@@ -49,30 +66,36 @@ ReplayedLog read_tail_log(const std::string& path) {
   size_t position = kLogHeaderSize;
   while (position < bytes.size()) {
     const size_t left = bytes.size() - position;
-    if (left < kFrameHeaderSize) {
+    const char* frame = bytes.data() + position;
+    // A write cut short, or zeros a filesystem left after a power loss, can only be at the end.
+    if (left < kRecordHeaderBytes || all_zero(frame, left)) {
       log.torn = true;
       break;
     }
-    uint32_t length, checksum;
-    std::memcpy(&length, bytes.data() + position, 4);
-    std::memcpy(&checksum, bytes.data() + position + 4, 4);
-    if (length > left - kFrameHeaderSize) {
+    uint32_t length, checksum, length_checksum;
+    std::memcpy(&length, frame, 4);
+    std::memcpy(&checksum, frame + 4, 4);
+    std::memcpy(&length_checksum, frame + 8, 4);
+    // The length has its own checksum, so a damaged length is corruption, never mistaken for a torn end.
+    if (crc32c(&length, 4) != length_checksum) {
+      throw corrupt_file(path, "tail log record header at byte " + std::to_string(position) + " fails its checksum");
+    }
+    if (length > left - kRecordHeaderBytes) {
       log.torn = true;  // the record runs past the end of the file: a write cut short
       break;
     }
-    const char* payload = bytes.data() + position + kFrameHeaderSize;
+    const char* payload = frame + kRecordHeaderBytes;
     if (crc32c(payload, length) != checksum) {
-      if (position + kFrameHeaderSize + length == bytes.size()) {
+      if (position + kRecordHeaderBytes + length == bytes.size()) {
         log.torn = true;  // the last record is damaged: treat as torn
         break;
       }
       throw corrupt_file(path, "tail log record at byte " + std::to_string(position) + " fails its checksum");
     }
     log.records.emplace_back(payload, length);
-    position += kFrameHeaderSize + length;
+    position += kRecordHeaderBytes + length;
   }
   log.valid_length = position;
-  if (log.torn) log.valid_length = position;
   return log;
 }
 
@@ -113,8 +136,10 @@ std::vector<Column> decode_insert_columns(ByteReader& in, const TableSchema& sch
     std::string_view data = in.get_bytes(data_length);
     column.data().assign(data.begin(), data.end());
     if (column.type().is_variable_width()) {
-      if (column.offsets()[0] != 0 || column.offsets()[row_count] != data_length) {
-        throw corrupt_file(in.file(), "insert record offsets do not match its data");
+      const std::vector<uint32_t>& offsets = column.offsets();
+      if (offsets[0] != 0 || offsets[row_count] != data_length) throw corrupt_file(in.file(), "insert record offsets do not match its data");
+      for (size_t row = 0; row < row_count; row++) {
+        if (offsets[row + 1] < offsets[row]) throw corrupt_file(in.file(), "insert record offsets are not monotone");
       }
     } else if (data_length != row_count * column.type().width()) {
       throw corrupt_file(in.file(), "insert record values have the wrong length");

@@ -1,6 +1,6 @@
 // The tail log: an append-only file of the statements applied since the last sealed
 // version. Each statement is one record (so a statement is atomic), framed as
-// [u32 payload length][u32 CRC-32C of payload][payload]. A record is written with one
+// [u32 payload length][u32 CRC-32C of payload][u32 CRC-32C of the length][payload]. A record is written with one
 // write() before the statement returns, so it survives a kill -9 of the process; with
 // sync 'full' it is also fdatasync'ed. On open the log is replayed: a torn last record (a
 // crash mid-write) is cut off, while a damaged record followed by good ones is corruption
@@ -17,7 +17,8 @@
 
 namespace replaydb {
 
-constexpr uint32_t kTailLogFormatVersion = 1;
+/** Version 2 added a checksum of each record's length. */
+constexpr uint32_t kTailLogFormatVersion = 2;
 
 enum class RecordKind : uint8_t { CreateTable = 1, DropTable = 2, Insert = 3, Modify = 4 };
 
@@ -33,8 +34,8 @@ ReplayedLog read_tail_log(const std::string& path);
 /** The bytes a new, empty log file starts with. */
 std::string tail_log_header();
 
-/** Bytes before a record's payload: u32 length, u32 CRC-32C. */
-constexpr size_t kRecordHeaderBytes = 8;
+/** Bytes before a record's payload: u32 length, u32 CRC-32C of the payload, u32 CRC-32C of the length. */
+constexpr size_t kRecordHeaderBytes = 12;
 
 /** A record buffer with its header space reserved; append the payload, then finish_record. */
 inline std::string start_record() { return std::string(kRecordHeaderBytes, '\0'); }

@@ -88,7 +88,13 @@ void Database::checkout(const std::string& name) {
   if (!file_exists(path_ + "/refs/heads/" + name)) throw EngineError("undefined_object", "branch \"" + name + "\" does not exist");
   if (name == branch_) return;
   if (has_pending()) seal_locked(VersionKind::Seal, "");
-  load_branch(name);
+  const std::string previous = branch_;
+  try {
+    load_branch(name);
+  } catch (...) {
+    load_branch(previous);  // sealed just above, so reloading it loses nothing
+    throw;
+  }
 }
 
 void Database::delete_branch(const std::string& name) {
@@ -252,7 +258,13 @@ MergeOutcome Database::merge(const std::string& source, const std::string& into_
         outcome.conflicts.push_back({name, "schema", "dropped on \"" + into + "\" but changed on \"" + source + "\""});
         continue;
       }
-      merged.tables.push_back(*other);  // created on their side only
+      // Created on their side only. Table ids are per database: renumber one that ours uses too.
+      ManifestTable added = *other;
+      bool clash = false;
+      for (const ManifestTable& table : ours.tables) clash = clash || table.schema.id == added.schema.id;
+      for (const ManifestTable& table : merged.tables) clash = clash || table.schema.id == added.schema.id;
+      if (clash) added.schema.id = std::max(ours.next_table_id, theirs.next_table_id) + uint32_t(merged.tables.size()) + 1;
+      merged.tables.push_back(std::move(added));
       continue;
     }
     if (schema_bytes(mine->schema) != schema_bytes(other->schema)) {

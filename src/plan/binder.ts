@@ -8,7 +8,20 @@ import type { Expression, Identifier, Position, SelectStatement } from '../sql/a
 import { SqlError } from '../sql/sql_error.js';
 import type { CatalogTable } from './catalog.js';
 import type { AggregateFunctionName, TypedMessage } from './plan_message.js';
-import { bindCase, bindConcatOperator, bindInList, bindJsonOperator, bindJsonPathArray, bindLike, bindScalarFunction, castAllowed } from './functions.js';
+import {
+  bindCase,
+  bindConcatOperator,
+  bindInList,
+  bindJsonOperator,
+  bindJsonPathArray,
+  bindLike,
+  bindScalarFunction,
+  CANNOT_COERCE,
+  castAllowed,
+  castDecimalLiteral,
+  isDecimalLiteral,
+  vectorLiteralDimension,
+} from './functions.js';
 import { suggestion } from './suggest.js';
 import { isInteger, isNumeric, promoteNumeric, sameType, typeDisplayName, typeFromName, type SqlType, type TypeId } from './types.js';
 
@@ -184,6 +197,7 @@ export class Binder {
       case 'cast': {
         const operand = this.bind(expression.operand, scope, context);
         const target = typeFromName(expression.type);
+        if (isDecimalLiteral(expression.operand) && isInteger(target)) return castDecimalLiteral(this, operand, target, expression.pos, id);
         return this.cast(operand, target, expression.pos, id);
       }
       case 'function':
@@ -332,7 +346,14 @@ export class Binder {
 
   /** CAST(operand AS target): untyped literals and parameters are read as `target`; other
    *  values convert natively where Postgres has the cast (see castAllowed in functions.ts). */
-  cast(operand: BoundExpression, target: SqlType, pos: Position, id: number): BoundExpression {
+  cast(operand: BoundExpression, targetType: SqlType, pos: Position, id: number): BoundExpression {
+    let target = targetType;
+    if (target.id === 'vector' && !target.dimension) {
+      // `::vector` without a dimension: the literal's, or the operand's own.
+      if (operand.kind === 'constant' && typeof operand.value === 'string') target = { id: 'vector', dimension: vectorLiteralDimension(operand.value) };
+      else if (operand.type === 'vector') return operand;
+      else throw this.error('feature_not_supported', 'a cast to vector needs its dimension here: write vector(n)', pos);
+    }
     if (isUntyped(operand)) return this.coerce(operand, target);
     const from = typedOf(operand);
     if (sameType(from, target)) return operand;
@@ -340,7 +361,7 @@ export class Binder {
     if (from.id === 'vector' && target.id === 'vector') {
       throw this.error('datatype_mismatch', `expected ${target.dimension} dimensions, not ${from.dimension}`, pos);
     }
-    throw this.error('datatype_mismatch', `cannot cast type ${typeDisplayName(from)} to ${typeDisplayName(target)}`, pos);
+    throw this.error(CANNOT_COERCE, `cannot cast type ${typeDisplayName(from)} to ${typeDisplayName(target)}`, pos);
   }
 
   private bindFunction(expression: Extract<Expression, { kind: 'function' }>, scope: Scope, context: BindContext, id: number): BoundExpression {

@@ -131,7 +131,7 @@ function commonSignature(min: number, max: number, ordered: boolean): Resolver {
 }
 
 /** A literal written with a decimal point: Postgres types it numeric, not double precision. */
-function isDecimalLiteral(expression: Expression | undefined): boolean {
+export function isDecimalLiteral(expression: Expression | undefined): boolean {
   return expression?.kind === 'number' && !expression.isInteger;
 }
 
@@ -361,9 +361,32 @@ export function bindInList(binder: Binder, value: BoundExpression, items: BoundE
 /** Whether CAST(x AS to) exists for a typed x (untyped literals are parsed as `to` instead). */
 export function castAllowed(from: SqlType, to: SqlType): boolean {
   if (from.id === 'text' || to.id === 'text') return true;
-  if (isNumeric(from) && (isNumeric(to) || to.id === 'timestamp')) return true;
-  if (from.id === 'timestamp' && isNumeric(to)) return true;
+  if (isNumeric(from) && isNumeric(to)) return true;
   if ((from.id === 'boolean' && to.id === 'int') || (from.id === 'int' && to.id === 'boolean')) return true;
   if (from.id === 'jsonb' && (isNumeric(to) || to.id === 'boolean')) return true;
   return false;
+}
+
+/** Postgres' code for a cast that does not exist (not yet in SqlErrorCode). */
+export const CANNOT_COERCE = 'cannot_coerce' as 'datatype_mismatch';
+
+/**
+ * `2.5::int`: a decimal literal is numeric in Postgres, and numeric rounds half away from
+ * zero into integers (3), where a double would round half to even (2). Folded here.
+ */
+export function castDecimalLiteral(binder: Binder, literal: BoundExpression, target: SqlType, pos: Position, id: number): BoundExpression {
+  const value = (literal as { value: number }).value;
+  const rounded = Math.sign(value) * Math.round(Math.abs(value)) + 0;
+  const inRange = target.id === 'int' ? rounded >= -2147483648 && rounded <= 2147483647 : rounded >= -(2 ** 63) && rounded < 2 ** 63;
+  if (!inRange) throw binder.error('numeric_value_out_of_range', `${typeDisplayName(target)} out of range`, pos);
+  const exact = target.id === 'bigint' && !Number.isSafeInteger(rounded) ? BigInt(rounded) : rounded;
+  return { kind: 'constant', value: exact, ...typed(target), id };
+}
+
+/** The dimension of a vector literal such as '[1,2,3]' (for `'…'::vector` without one); 0 when malformed. */
+export function vectorLiteralDimension(text: string): number {
+  const inner = text.trim();
+  if (!inner.startsWith('[') || !inner.endsWith(']')) return 0;
+  const elements = inner.slice(1, -1).trim();
+  return elements === '' ? 0 : elements.split(',').length;
 }

@@ -97,3 +97,12 @@ test('EXPLAIN shows the plan: pushed filters, projected columns, hash join, top-
   assert.match(text, /Scan o \(columns #0\) filter: \(#1 AND \(#2 > 0\.5\)\)/, "o's conditions are pushed into its scan");
   db.close();
 });
+
+test('zone maps never prune BIGINT segments wrongly beyond 2^53', () => {
+  const db = openSync(databasePath(), { bigint: true });
+  db.executeSync('CREATE TABLE b (x BIGINT)');
+  db.executeSync('INSERT INTO b VALUES ($1)', [2n ** 53n + 1n]);
+  db.commit();
+  assert.deepEqual(db.executeSync('SELECT x FROM b WHERE x > $1', [2n ** 53n]).rows(), [{ x: 2n ** 53n + 1n }]);
+  db.close();
+});

@@ -109,3 +109,20 @@ test('a damaged last tail-log record is treated as torn', async () => {
   assert.deepEqual(db.executeSync('SELECT count(*) AS n FROM events').rows(), [{ n: 19 }]);
   db.close();
 });
+
+test('a damaged record length is corruption, not a torn end; a failed open changes nothing', async () => {
+  const { path, log } = await unsealedDatabase(20);
+  flipBit(log, 16 + 1); // the first record's length field
+  const before = readFileSync(log);
+  assertCorrupt(() => openSync(path), log);
+  assertCorrupt(() => openSync(path), log); // still reported: the failed open did not "repair" anything
+  assert.deepEqual(readFileSync(log), before, 'the log is left exactly as found');
+});
+
+test('zeros left at the end of the log by a power loss are cut like a torn write', async () => {
+  const { path, log } = await unsealedDatabase(5);
+  writeFileSync(log, Buffer.concat([readFileSync(log), Buffer.alloc(4096)]));
+  const db = openSync(path);
+  assert.deepEqual(db.executeSync('SELECT count(*) AS n FROM events').rows(), [{ n: 5 }]);
+  db.close();
+});
