@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "binding/loader_binding.hpp"
 #include "binding/plan_message.hpp"
 #include "binding/result_columns.hpp"
 #include "common/error.hpp"
@@ -429,6 +430,7 @@ static Napi::Object InitReplaydb(Napi::Env env, Napi::Object exports) {
   exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("NativeDatabase", replaydb::NativeDatabase::Define(env));
   exports.Set("decodeText", Napi::Function::New(env, replaydb::decode_text_column));
+  replaydb::register_loader(env, exports);
   return exports;
 }
 
