@@ -174,6 +174,22 @@ std::unique_ptr<PlanNode> read_plan(const Napi::Object& object, const Reader& re
     for (uint32_t i = 0; i < columns.Length(); i++) node->columns.push_back(columns.Get(i).As<Napi::Number>().Uint32Value());
     if (object.Get("filter").IsObject()) node->filter = read_expression(object.Get("filter").As<Napi::Object>(), reader);
     node->with_row_ids = get_bool(object, "withRowIds");
+  } else if (op == "vector_scan") {
+    node->kind = PlanKind::VectorScan;
+    node->table = get_string(object, "table");
+    Napi::Array columns = object.Get("columns").As<Napi::Array>();
+    for (uint32_t i = 0; i < columns.Length(); i++) node->columns.push_back(columns.Get(i).As<Napi::Number>().Uint32Value());
+    if (object.Get("filter").IsObject()) node->filter = read_expression(object.Get("filter").As<Napi::Object>(), reader);
+    node->vector_column = uint32_t(get_integer(object, "column", 0));
+    const std::string metric = get_string(object, "metric");
+    node->metric = metric == "l2" ? VectorMetric::L2 : metric == "ip" ? VectorMetric::InnerProduct : VectorMetric::Cosine;
+    node->limit = get_integer(object, "k", -1);
+    node->expansion = uint32_t(get_integer(object, "expansion", 0));
+    const std::unique_ptr<Expression> query = read_expression(object.Get("query").As<Napi::Object>(), reader);
+    if (query->kind != ExpressionKind::Constant || query->constant.is_null()) {
+      throw EngineError("invalid_parameter", "the query vector of a nearest-neighbour search must not be NULL", query->id >= 0 ? -1 : -1, query->id);
+    }
+    node->query = query->constant.vector;
   } else if (op == "filter") {
     node->kind = PlanKind::Filter;
     node->predicate = read_expression(object.Get("predicate").As<Napi::Object>(), reader);
@@ -362,6 +378,24 @@ std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Nap
       if (conflict.Get("where").IsObject()) action.where = read_expression(conflict.Get("where").As<Napi::Object>(), reader);
     }
     return bound;
+  } else if (kind == "create_index") {
+    statement->kind = StatementKind::CreateIndex;
+    statement->table = get_string(message, "table");
+    statement->if_exists = get_bool(message, "ifNotExists");
+    IndexDefinition& index = statement->index;
+    index.name = get_string(message, "name");
+    index.column = uint32_t(get_integer(message, "column", 0));
+    const std::string metric = get_string(message, "metric");
+    index.options.metric = metric == "l2" ? VectorMetric::L2 : metric == "ip" ? VectorMetric::InnerProduct : VectorMetric::Cosine;
+    index.options.connectivity = uint32_t(get_integer(message, "m", 16));
+    index.options.expansion_add = uint32_t(get_integer(message, "efConstruction", 128));
+    index.options.expansion_search = uint32_t(get_integer(message, "efSearch", 64));
+    const std::string quantization = get_string(message, "quantization");
+    index.options.quantization = quantization == "f16" ? VectorQuantization::F16 : quantization == "i8" ? VectorQuantization::I8 : VectorQuantization::F32;
+  } else if (kind == "drop_index") {
+    statement->kind = StatementKind::DropIndex;
+    statement->index.name = get_string(message, "name");
+    statement->if_exists = get_bool(message, "ifExists");
   } else if (kind == "delete" || kind == "update") {
     statement->kind = kind == "delete" ? StatementKind::Delete : StatementKind::Update;
     statement->table = get_string(message, "table");

@@ -20,6 +20,7 @@ Chunk execute_plan(const PlanNode& node, const ExecutionContext& context) {
     case PlanKind::Limit: return run_limit(node, context);
     case PlanKind::HashJoin: return run_hash_join(node, context);
     case PlanKind::NestedLoopJoin: return run_nested_loop_join(node, context);
+    case PlanKind::VectorScan: return run_vector_scan(node, context);
   }
   throw EngineError("internal_error", "unknown plan node");
 }

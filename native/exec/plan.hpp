@@ -8,12 +8,13 @@
 
 #include "common/column.hpp"
 #include "expr/expression.hpp"
+#include "index/vector_index.hpp"
 
 namespace replaydb {
 
 constexpr size_t kBatchRows = 2048;
 
-enum class PlanKind { Scan, Filter, Project, Aggregate, Sort, Limit, HashJoin, NestedLoopJoin };
+enum class PlanKind { Scan, Filter, Project, Aggregate, Sort, Limit, HashJoin, NestedLoopJoin, VectorScan };
 
 enum class JoinType { Inner, Left, Semi, Anti };
 
@@ -42,6 +43,14 @@ struct PlanNode {
   std::vector<uint32_t> columns;
   std::unique_ptr<Expression> filter;
   bool with_row_ids = false;
+
+  // VectorScan: a Scan that returns only the `limit` rows nearest to `query` in
+  // `vector_column` (by `metric`), nearest first, among rows passing `filter`: filtered HNSW
+  // search where an index exists and the filter passes many rows, else an exact scan.
+  uint32_t vector_column = 0;
+  std::vector<float> query;
+  VectorMetric metric = VectorMetric::Cosine;
+  uint32_t expansion = 0;  // 0: the index's ef_search
 
   // Filter
   std::unique_ptr<Expression> predicate;
@@ -100,5 +109,6 @@ Chunk run_sort(const PlanNode& node, const ExecutionContext& context);
 Chunk run_limit(const PlanNode& node, const ExecutionContext& context);
 Chunk run_hash_join(const PlanNode& node, const ExecutionContext& context);
 Chunk run_nested_loop_join(const PlanNode& node, const ExecutionContext& context);
+Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context);
 
 }  // namespace replaydb

@@ -41,6 +41,10 @@ StatementResult run_statement(Database& database, Statement& statement, const Ca
     case StatementKind::DropTable:
       database.drop_tables(statement.names, statement.if_exists);
       break;
+    case StatementKind::CreateIndex:
+      result.affected = database.create_index(statement.table, statement.index, statement.if_exists) ? 1 : 0;
+      break;
+    case StatementKind::DropIndex: database.drop_index(statement.index.name, statement.if_exists); break;
     case StatementKind::Delete: result.affected = run_delete(database, statement, cancellation); break;
     case StatementKind::Update: result.affected = run_update(database, statement, cancellation); break;
     case StatementKind::Insert:

@@ -29,7 +29,7 @@ struct ConflictAction {
   std::unique_ptr<Expression> where;
 };
 
-enum class StatementKind { CreateTable, DropTable, Insert, Query, Delete, Update };
+enum class StatementKind { CreateTable, DropTable, Insert, Query, Delete, Update, CreateIndex, DropIndex };
 
 struct Statement {
   StatementKind kind = StatementKind::Query;
@@ -38,7 +38,8 @@ struct Statement {
   std::vector<std::string> names; // DropTable
   InsertRows insert;              // Insert
   ConflictAction on_conflict;     // Insert
-  std::string table;              // Delete, Update
+  std::string table;              // Delete, Update, CreateIndex
+  IndexDefinition index;          // CreateIndex (DropIndex: its name)
   /** Query; Delete: row ids; Update: every column's new value, then the row id. */
   std::unique_ptr<PlanNode> plan;
   std::vector<std::unique_ptr<PlanNode>> subqueries;  // Query: run first, in order

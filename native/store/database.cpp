@@ -249,6 +249,7 @@ void Database::reset_state(const Manifest& manifest) {
     auto table = std::make_unique<TableState>();
     table->schema = entry.schema;
     table->segment_entries = entry.segments;
+    table->indexes = entry.indexes;
     for (const ColumnSchema& column : table->schema.columns) table->tail.emplace_back(column.type);
     tables_[table->schema.name] = std::move(table);
   }
@@ -670,6 +671,7 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
     ManifestTable entry;
     entry.schema = table->schema;
     entry.segments = table->segment_entries;
+    entry.indexes = table->indexes;
     for (size_t s = 0; s < table->deletions_dirty_.size() && s < entry.segments.size(); s++) {
       if (!table->deletions_dirty_[s]) continue;
       auto flags = table->segment_deletions(s, segments_directory());
@@ -687,11 +689,17 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
       // Deleted tail rows stay in the segment (marked deleted) so row positions never move.
       write_segment(segments_directory() + "/" + segment.file, columns, table->tail_rows);
       for (uint8_t flag : table->tail_deleted) segment.deleted_count += flag;
+      std::vector<uint8_t> flags;
       if (segment.deleted_count > 0) {
-        std::vector<uint8_t> flags = table->tail_deleted;
+        flags = table->tail_deleted;
         flags.resize(table->tail_rows, 0);
         segment.deletions = segment.file + "." + new_id() + ".del";
         write_deletions(deletions_path(segment.deletions), flags);
+      }
+      if (!table->indexes.empty()) {
+        TableState* state = table.get();
+        segment.index_files = build_indexes(table->indexes, segment.file, [state](uint32_t column) { return state->tail[column].view(); },
+                                            flags.empty() ? nullptr : flags.data());
       }
       entry.segments.push_back(segment);
       sealed.emplace_back(table.get(), segment);

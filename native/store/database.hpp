@@ -7,6 +7,7 @@
 // lazily (on first scan) under their table's own mutex, so opening a database reads only
 // its manifest and tail log.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -102,6 +103,10 @@ class TableState {
   /** First position of segment `index`; the tail starts at segment_base(segment count). */
   uint64_t segment_base(size_t index) const;
   RowLocation locate(uint64_t position) const;
+  /** Vector indexes of the table (CREATE INDEX … USING hnsw). */
+  std::vector<IndexDefinition> indexes;
+  /** Index `index` of segment `segment`, mapped on first use; null when that segment has no file for it. */
+  std::shared_ptr<VectorIndex> segment_index(size_t segment, size_t index, const std::string& indexes_directory) const;
   /** The primary key's position index; built by the Database before a statement uses it. */
   const std::unordered_map<std::string, uint64_t>* primary_keys() const { return primary_keys_.get(); }
 
@@ -111,6 +116,7 @@ class TableState {
   mutable std::vector<std::shared_ptr<Segment>> segments_;
   mutable std::vector<std::shared_ptr<const std::vector<uint8_t>>> deletions_;
   mutable std::vector<bool> deletions_loaded_;
+  mutable std::vector<std::vector<std::shared_ptr<VectorIndex>>> vector_indexes_;
   std::vector<bool> deletions_dirty_;  // changed since the manifest: written at the next seal
   std::unique_ptr<std::unordered_map<std::string, uint64_t>> primary_keys_;  // key → position
 };
@@ -164,6 +170,17 @@ class Database {
    * as it is after the deletions.
    */
   void modify(const std::string& table_name, const std::function<Modification(const TableState&)>& compute);
+  /**
+   * CREATE INDEX: builds an HNSW index over `definition.column` for every sealed segment
+   * (rows still in the tail are searched exactly until they are sealed), then publishes a
+   * new version naming them. Returns false when it exists and `if_not_exists`.
+   */
+  bool create_index(const std::string& table, IndexDefinition definition, bool if_not_exists);
+  /** DROP INDEX: a new version without it; its files stay for older versions until gc(). */
+  void drop_index(const std::string& name, bool if_exists);
+  /** Rows indexed so far / to index in the running CREATE INDEX or seal (for progress reports). */
+  std::pair<uint64_t, uint64_t> index_progress() const { return {index_done_.load(), index_total_.load()}; }
+  std::string indexes_directory() const { return path_ + "/indexes"; }
   /** Seals every tail into segments and publishes a new version; returns its id. */
   std::string seal(VersionKind kind, const std::string& message);
   /** fdatasyncs the tail log. */
@@ -234,6 +251,11 @@ class Database {
   uint32_t next_table_id_ = 1;
   AppendFile tail_log_;
   uint64_t schema_version_ = 1;
+  /** Builds the table's indexes for one segment's rows; returns the file names (parallel to definitions). */
+  std::vector<std::string> build_indexes(const std::vector<IndexDefinition>& definitions, const std::string& segment_file,
+                                         const std::function<ColumnView(uint32_t)>& column, const uint8_t* deleted);
+  std::atomic<uint64_t> index_done_{0};
+  std::atomic<uint64_t> index_total_{0};
   bool tail_dirty_ = false;        // records written since the last fdatasync
   bool unsealed_records_ = false;  // the tail log holds records not yet sealed
   std::string deletions_path(const std::string& name) const { return path_ + "/segments/" + name; }

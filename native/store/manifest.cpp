@@ -26,12 +26,23 @@ std::string encode_manifest(const Manifest& manifest) {
   out.put<uint32_t>(uint32_t(manifest.tables.size()));
   for (const ManifestTable& table : manifest.tables) {
     write_schema(out, table.schema);
+    out.put<uint32_t>(uint32_t(table.indexes.size()));
+    for (const IndexDefinition& index : table.indexes) {
+      out.put_string(index.name);
+      out.put<uint32_t>(index.column);
+      out.put<uint8_t>(uint8_t(index.options.metric));
+      out.put<uint32_t>(index.options.connectivity);
+      out.put<uint32_t>(index.options.expansion_add);
+      out.put<uint32_t>(index.options.expansion_search);
+      out.put<uint8_t>(uint8_t(index.options.quantization));
+    }
     out.put<uint32_t>(uint32_t(table.segments.size()));
     for (const SegmentEntry& segment : table.segments) {
       out.put_string(segment.file);
       out.put<uint64_t>(segment.row_count);
       out.put_string(segment.deletions);
       out.put<uint64_t>(segment.deleted_count);
+      for (size_t i = 0; i < table.indexes.size(); i++) out.put_string(i < segment.index_files.size() ? segment.index_files[i] : "");
     }
   }
   out.put_string(manifest.tail_log);
@@ -65,6 +76,26 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
   for (uint32_t t = 0; t < table_count; t++) {
     ManifestTable table;
     table.schema = read_schema(in);
+    if (version >= 4) {
+      const uint32_t index_count = in.get<uint32_t>();
+      if (index_count > 1000) throw corrupt_file(file, "implausible index count");
+      for (uint32_t i = 0; i < index_count; i++) {
+        IndexDefinition index;
+        index.name = in.get_string();
+        index.column = in.get<uint32_t>();
+        if (index.column >= table.schema.columns.size()) throw corrupt_file(file, "index on a column that does not exist");
+        const uint8_t metric = in.get<uint8_t>();
+        if (metric < 1 || metric > 3) throw corrupt_file(file, "unknown index metric");
+        index.options.metric = VectorMetric(metric);
+        index.options.connectivity = in.get<uint32_t>();
+        index.options.expansion_add = in.get<uint32_t>();
+        index.options.expansion_search = in.get<uint32_t>();
+        const uint8_t quantization = in.get<uint8_t>();
+        if (quantization < 1 || quantization > 3) throw corrupt_file(file, "unknown index quantization");
+        index.options.quantization = VectorQuantization(quantization);
+        table.indexes.push_back(std::move(index));
+      }
+    }
     const uint32_t segment_count = in.get<uint32_t>();
     for (uint32_t s = 0; s < segment_count; s++) {
       SegmentEntry entry;
@@ -73,6 +104,9 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
       if (version >= 2) {
         entry.deletions = in.get_string();
         entry.deleted_count = in.get<uint64_t>();
+      }
+      if (version >= 4) {
+        for (size_t i = 0; i < table.indexes.size(); i++) entry.index_files.push_back(in.get_string());
       }
       if (entry.deleted_count > entry.row_count) throw corrupt_file(file, "segment has more deleted rows than rows");
       table.segments.push_back(std::move(entry));

@@ -7,15 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "index/vector_index.hpp"
 #include "store/schema.hpp"
 
 namespace replaydb {
 
 /**
- * Version 3 added merge parents; version 2 added per-segment deletion files. Versions 1
- * and 2 are still read.
+ * Version 4 added vector indexes; 3 merge parents; 2 per-segment deletion files. Older
+ * versions are still read.
  */
-constexpr uint32_t kManifestFormatVersion = 3;
+constexpr uint32_t kManifestFormatVersion = 4;
 
 /** Why a version was made: commit(), an automatic seal, a new branch, a merge, optimize(). */
 enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2, Branch = 3, Merge = 4, Optimize = 5 };
@@ -26,11 +27,21 @@ struct SegmentEntry {
   /** Name under segments/ of the deletion file of this version, or empty when no row is deleted. */
   std::string deletions;
   uint64_t deleted_count = 0;
+  /** Per index of the table (same order): the index file under indexes/, or empty (search exactly). */
+  std::vector<std::string> index_files;
+};
+
+/** CREATE INDEX … USING hnsw on one VECTOR column. */
+struct IndexDefinition {
+  std::string name;
+  uint32_t column = 0;
+  VectorIndexOptions options;
 };
 
 struct ManifestTable {
   TableSchema schema;
   std::vector<SegmentEntry> segments;
+  std::vector<IndexDefinition> indexes;
 };
 
 struct Manifest {

@@ -293,7 +293,17 @@ MergeOutcome Database::merge(const std::string& source, const std::string& into_
       auto found = position_of.find(segment.file);
       if (found == position_of.end()) {
         position_of[segment.file] = table.segments.size();
-        table.segments.push_back(segment);
+        // Index files follow our index list: theirs of the same name and column, else none (exact search).
+        SegmentEntry added = segment;
+        added.index_files.assign(table.indexes.size(), "");
+        for (size_t i = 0; i < table.indexes.size(); i++) {
+          for (size_t j = 0; j < other->indexes.size() && j < segment.index_files.size(); j++) {
+            if (other->indexes[j].name == table.indexes[i].name && other->indexes[j].column == table.indexes[i].column) {
+              added.index_files[i] = segment.index_files[j];
+            }
+          }
+        }
+        table.segments.push_back(added);
         flags.push_back(flags_of(segment));
         theirs_only.push_back(true);
         touched.push_back(false);
@@ -440,6 +450,9 @@ std::string Database::compact_locked(VersionKind kind, const std::string& messag
       std::vector<const Column*> pointers;
       for (const Column& column : columns) pointers.push_back(&column);
       write_segment(directory + "/" + segment.file, pointers, rows);
+      if (!entry.indexes.empty()) {
+        segment.index_files = build_indexes(entry.indexes, segment.file, [&](uint32_t column) { return columns[column].view(); }, nullptr);
+      }
       segments.push_back(segment);
     }
     entry.segments = std::move(segments);
@@ -484,6 +497,9 @@ size_t Database::gc() {
       for (const SegmentEntry& segment : table.segments) {
         files.insert(segment.file);
         if (!segment.deletions.empty()) files.insert(segment.deletions);
+        for (const std::string& index_file : segment.index_files) {
+          if (!index_file.empty()) files.insert(index_file);
+        }
       }
     }
     queue.push_back(manifest.parent);
@@ -500,6 +516,12 @@ size_t Database::gc() {
   for (const std::string& name : list_directory(path_ + "/segments")) {
     if (!files.count(name)) {
       remove_file(path_ + "/segments/" + name);
+      removed++;
+    }
+  }
+  for (const std::string& name : list_directory(indexes_directory())) {
+    if (!files.count(name)) {
+      remove_file(indexes_directory() + "/" + name);
       removed++;
     }
   }

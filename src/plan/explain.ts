@@ -40,6 +40,11 @@ function node(plan: PlanNodeMessage, depth: number, lines: string[]): void {
     case 'scan':
       lines.push(`${pad}Scan ${plan.table} (columns ${plan.columns.length ? plan.columns.map((c) => `#${c}`).join(', ') : 'none'})${plan.filter ? ` filter: ${expression(plan.filter)} (zone maps prune segments)` : ''}${plan.withRowIds ? ' with row ids' : ''}`);
       return;
+    case 'vector_scan':
+      lines.push(
+        `${pad}Vector top-${plan.k ?? 'all'} scan ${plan.table} by ${plan.metric} distance of #${plan.column} to ${expression(plan.query)} (columns ${plan.columns.map((c) => `#${c}`).join(', ') || 'none'})${plan.filter ? ` filter: ${expression(plan.filter)}` : ''}: HNSW index search filtered by the rows passing, exact when few pass or no index exists`,
+      );
+      return;
     case 'filter':
       lines.push(`${pad}Filter ${expression(plan.predicate)}`);
       node(plan.input, depth + 1, lines);

@@ -52,6 +52,21 @@ export type PlanNodeMessage =
   | { op: 'sort'; input: PlanNodeMessage; keys: { expression: ExpressionMessage; descending: boolean; nullsFirst: boolean }[]; limit?: number }
   | { op: 'limit'; input: PlanNodeMessage; limit?: number; offset: number }
   /**
+   * A scan returning only the k rows nearest to `query` in `column` (schema index) among rows
+   * passing `filter`, nearest first: filtered HNSW search, or exact when few rows pass.
+   */
+  | {
+      op: 'vector_scan';
+      table: string;
+      columns: number[];
+      filter?: ExpressionMessage;
+      column: number;
+      query: ExpressionMessage;
+      metric: 'cosine' | 'l2' | 'ip';
+      k?: number;
+      expansion?: number;
+    }
+  /**
    * Joins output `input`'s columns then `right`'s. A hash join builds on `right` and matches
    * leftKeys[i] = rightKeys[i] (same types); `residual` (over the joined row) decides matches.
    */
@@ -89,6 +104,19 @@ export type PlanMessage =
       /** Assignments and WHERE read the existing row's columns, then the excluded (proposed) row's. */
       onConflict?: { action: 'nothing' | 'update'; assignments: { column: number; value: ExpressionMessage }[]; where?: ExpressionMessage };
     }
+  | {
+      kind: 'create_index';
+      name: string;
+      table: string;
+      column: number;
+      metric: 'cosine' | 'l2' | 'ip';
+      m: number;
+      efConstruction: number;
+      efSearch: number;
+      quantization: 'f32' | 'f16' | 'i8';
+      ifNotExists: boolean;
+    }
+  | { kind: 'drop_index'; name: string; ifExists: boolean }
   /** DELETE: `plan` yields the row ids to delete (last column). */
   | { kind: 'delete'; table: string; plan: PlanNodeMessage; subqueries: PlanNodeMessage[] }
   /** UPDATE: `plan` yields every column's new value in schema order, then the row id. */

@@ -12,6 +12,7 @@
 import type {
   Assignment,
   ColumnDefinition,
+  CreateIndexStatement,
   DeleteStatement,
   UpdateStatement,
   CreateTableStatement,
@@ -65,17 +66,18 @@ export function prepare(parsed: ParsedStatement, catalog: Catalog): PreparedStat
     case 'insert': return planInsert(statement, parsed.sql, catalog);
     case 'select': return planSelect(statement, parsed.sql, catalog);
     case 'delete': return planDelete(statement, parsed.sql, catalog);
+    case 'create_index': return planCreateIndex(statement, parsed.sql, catalog);
+    case 'drop_index': return ddl({ kind: 'drop_index', name: statement.name.name, ifExists: statement.ifExists }, catalog);
     case 'update': return planUpdate(statement, parsed.sql, catalog);
     case 'explain': {
       if (statement.analyze) throw new SqlError('feature_not_supported', 'EXPLAIN ANALYZE is not supported yet', { pos: statement.pos, sql: parsed.sql });
       const inner = prepare({ ...parsed, statement: statement.statement }, catalog);
       return { ...inner, kind: 'explain', columns: [{ name: 'QUERY PLAN', type: { id: 'text' } }], nativeHandle: undefined, templated: false };
     }
-    default:
-      throw new SqlError('feature_not_supported', `${statement.kind.replace('_', ' ').toUpperCase()} is not supported yet`, {
-        pos: statement.pos,
-        sql: parsed.sql,
-      });
+    default: {
+      const unknown = statement as { kind: string; pos: Position };
+      throw new SqlError('feature_not_supported', `${unknown.kind.replace('_', ' ').toUpperCase()} is not supported yet`, { pos: unknown.pos, sql: parsed.sql });
+    }
   }
 }
 
@@ -149,6 +151,42 @@ function planDropTable(statement: DropTableStatement, catalog: Catalog): Prepare
 
 function ddl(message: PlanMessage, catalog: Catalog): PreparedStatement {
   return { kind: 'ddl', message, columns: [], positions: [], parameterTypes: [], untypedParameters: [], rowCountSlots: [], schemaVersion: catalog.schemaVersion };
+}
+
+// ---------------------------------------------------------------- CREATE INDEX
+
+const OPERATOR_CLASSES: Record<string, 'cosine' | 'l2' | 'ip'> = { vector_cosine_ops: 'cosine', vector_l2_ops: 'l2', vector_ip_ops: 'ip' };
+
+function planCreateIndex(statement: CreateIndexStatement, sql: string, catalog: Catalog): PreparedStatement {
+  const fail = (code: ConstructorParameters<typeof SqlError>[0], message: string, pos: Position) => new SqlError(code, message, { pos, sql });
+  const table = lookupTable(catalog, statement.table, sql);
+  if ((statement.method ?? 'hnsw') !== 'hnsw') throw fail('feature_not_supported', `index method "${statement.method}" is not supported; use USING hnsw`, statement.pos);
+  if (statement.columns.length !== 1) throw fail('feature_not_supported', 'an hnsw index covers exactly one VECTOR column', statement.pos);
+  const { column: name, operatorClass } = statement.columns[0]!;
+  const column = table.columns.find((c) => c.name === name.name);
+  if (!column) {
+    throw fail('undefined_column', `column "${name.name}" does not exist.${suggestion(name.name, table.columns.map((c) => c.name))}`.replace(/\.$/, ''), name.pos);
+  }
+  if (column.type.id !== 'vector') throw fail('datatype_mismatch', `column "${name.name}" is of type ${typeDisplayName(column.type)}; an hnsw index needs a VECTOR column`, name.pos);
+  const metric = OPERATOR_CLASSES[operatorClass ?? 'vector_cosine_ops'];
+  if (!metric) throw fail('undefined_object', `operator class "${operatorClass}" does not exist; use vector_cosine_ops, vector_l2_ops or vector_ip_ops`, name.pos);
+  const options = { m: 16, efConstruction: 128, efSearch: 64, quantization: 'f32' as 'f32' | 'f16' | 'i8' };
+  for (const { key, value } of statement.options) {
+    const literal = literalValue(value);
+    if (key.name === 'quantization') {
+      if (!literal || !['f32', 'f16', 'i8'].includes(String(literal.value))) throw fail('invalid_parameter', "quantization must be 'f32', 'f16' or 'i8'", value.pos);
+      options.quantization = literal.value as 'f32';
+      continue;
+    }
+    const field = ({ m: 'm', ef_construction: 'efConstruction', ef_search: 'efSearch' } as const)[key.name as 'm'];
+    if (!field) throw fail('invalid_parameter', `unrecognized parameter "${key.name}"; hnsw takes m, ef_construction, ef_search, quantization`, key.pos);
+    if (!literal || typeof literal.value !== 'number' || !Number.isInteger(literal.value) || literal.value < 2 || literal.value > 4096) {
+      throw fail('invalid_parameter', `${key.name} must be an integer between 2 and 4096`, value.pos);
+    }
+    options[field] = literal.value;
+  }
+  const indexName = statement.name?.name ?? `${table.name}_${column.name}_idx`;
+  return ddl({ kind: 'create_index', name: indexName, table: table.name, column: column.index, metric, ...options, ifNotExists: statement.ifNotExists }, catalog);
 }
 
 // ---------------------------------------------------------------- INSERT

@@ -78,6 +78,28 @@ interface Physical {
 
 const SELECT_CONTEXT: BindContext = { clause: 'the select list', allowAggregates: true };
 
+/** A nearest-neighbour search the planner answers with a vector top-k scan of one table. */
+interface VectorTarget {
+  /** Scope offset of the table searched. */
+  offset: number;
+  /** Schema index of its VECTOR column. */
+  column: number;
+  query: BoundExpression;
+  metric: 'cosine' | 'l2' | 'ip';
+  /** Semi-join filters standing for the other tables of the join. */
+  filters: BoundExpression[];
+  node?: Extract<PlanNodeMessage, { op: 'vector_scan' }>;
+}
+
+/** Distance functions an index can answer, and the direction that means "nearest first". */
+const VECTOR_ORDERINGS: Record<string, { metric: 'cosine' | 'l2' | 'ip'; descending: boolean }> = {
+  cosine_similarity: { metric: 'cosine', descending: true },
+  cosine_distance: { metric: 'cosine', descending: false },
+  l2_distance: { metric: 'l2', descending: false },
+  inner_product: { metric: 'ip', descending: true },
+  negative_inner_product: { metric: 'ip', descending: false },
+};
+
 export class StatementPlanner implements SubqueryPlanner {
   /** Sub-plans of the statement, in the order they must run. */
   readonly subqueries: PlanNodeMessage[] = [];
@@ -290,17 +312,28 @@ export class StatementPlanner implements SubqueryPlanner {
     };
   }
 
-  private build(placed: Placed, used: Set<number>): Physical {
+  private build(placed: Placed, used: Set<number>, vector?: VectorTarget): Physical {
     if (placed.kind === 'table') {
       const { entry } = placed;
       const columns = [...used].filter((i) => i >= entry.offset && i < entry.offset + entry.table.columns.length).sort((a, b) => a - b);
       const positions = new Map(columns.map((column, position) => [column, position]));
-      const node: Extract<PlanNodeMessage, { op: 'scan' }> = { op: 'scan', table: entry.table.name, columns: columns.map((c) => c - entry.offset) };
-      if (placed.filters.length) {
-        // Scan filters read the table's own columns by schema index.
-        const tablePositions = new Map(entry.table.columns.map((_, i) => [entry.offset + i, i]));
-        node.filter = message(remap(andAll(placed.filters), tablePositions));
+      // Scan filters read the table's own columns by schema index.
+      const tablePositions = new Map(entry.table.columns.map((_, i) => [entry.offset + i, i]));
+      if (vector && vector.offset === entry.offset) {
+        const filters = [...placed.filters, ...vector.filters];
+        vector.node = {
+          op: 'vector_scan',
+          table: entry.table.name,
+          columns: columns.map((c) => c - entry.offset),
+          filter: filters.length ? message(remap(andAll(filters), tablePositions)) : undefined,
+          column: vector.column,
+          query: message(vector.query),
+          metric: vector.metric,
+        };
+        return { node: vector.node, positions, width: columns.length, estimate: 1 };
       }
+      const node: Extract<PlanNodeMessage, { op: 'scan' }> = { op: 'scan', table: entry.table.name, columns: columns.map((c) => c - entry.offset) };
+      if (placed.filters.length) node.filter = message(remap(andAll(placed.filters), tablePositions));
       return { node, positions, width: columns.length, estimate: entry.table.rowCount * (placed.filters.length ? 0.25 : 1) };
     }
     if (placed.kind === 'derived') {
@@ -310,8 +343,8 @@ export class StatementPlanner implements SubqueryPlanner {
       if (placed.filters.length) node = { op: 'filter', input: node, predicate: message(remap(andAll(placed.filters), positions)) };
       return { node, positions, width: entry.table.columns.length, estimate: entry.table.rowCount };
     }
-    let left = this.build(placed.left, used);
-    let right = this.build(placed.right, used);
+    let left = this.build(placed.left, used, vector);
+    let right = this.build(placed.right, used, vector);
     let keys = placed.keys;
     // The native hash join builds on its right input: make that the smaller side.
     if (placed.joinType === 'inner' && keys.length > 0 && left.estimate < right.estimate) {
@@ -392,6 +425,7 @@ export class StatementPlanner implements SubqueryPlanner {
     // FROM: place the WHERE conjuncts, then see which columns the rest of the query reads.
     const conjuncts = where ? splitConjuncts(where) : [];
     let root: Physical;
+    let vector: VectorTarget | undefined;
     if (relation) {
       const placed = this.place(relation, conjuncts, scope);
       const used = new Set<number>();
@@ -401,7 +435,8 @@ export class StatementPlanner implements SubqueryPlanner {
       collect(having);
       orderKeys.forEach((k) => collect(k.expression));
       collectPlacedReferences(placed, collect);
-      root = this.build(placed, used);
+      vector = this.vectorTarget(statement, items, orderKeys, relation, scope, conjuncts, aggregated);
+      root = this.build(placed, used, vector);
     } else {
       // SELECT without FROM: one row with no columns.
       root = { node: { op: 'project', expressions: [] }, positions: new Map(), width: 0, estimate: 1 };
@@ -500,7 +535,9 @@ export class StatementPlanner implements SubqueryPlanner {
     const limitNode: Extract<PlanNodeMessage, { op: 'limit' }> = { op: 'limit', input: node, offset: 0 };
     // Top-k: a sort under a LIMIT keeps only offset + limit rows.
     const refreshTopK = () => {
-      if (sortNode) sortNode.limit = typeof limitNode.limit === 'number' ? limitNode.limit + limitNode.offset : undefined;
+      const k = typeof limitNode.limit === 'number' ? limitNode.limit + limitNode.offset : undefined;
+      if (sortNode) sortNode.limit = k;
+      if (vector?.node) vector.node.k = k;
     };
     if (limit !== undefined || offset !== undefined) {
       node = limitNode;
@@ -527,6 +564,88 @@ export class StatementPlanner implements SubqueryPlanner {
       node = { op: 'project', input: node, expressions: items.map((item, index) => ({ kind: 'column', index, ...typedMessage(projected[index]!) })) };
     }
     return { node, columns: items.map((item) => ({ name: item.name, type: typedOf(item.expression) })) };
+  }
+
+  /**
+   * Whether the query is a nearest-neighbour search that a vector top-k scan can answer:
+   * ORDER BY one distance (or similarity, DESC) between a table's VECTOR column and a
+   * constant or parameter, with a LIMIT, no grouping, and every other table inner-joined on
+   * its whole primary key (so it only filters rows, never repeats them). Those tables'
+   * conditions become semi-join filters of the scan, evaluated before the search.
+   */
+  private vectorTarget(
+    statement: SelectStatement,
+    items: { expression: BoundExpression; name: string }[],
+    orderKeys: { order: SelectStatement['orderBy'][number]; reference?: number; expression?: BoundExpression }[],
+    relation: Relation,
+    scope: Scope,
+    conjuncts: BoundExpression[],
+    aggregated: boolean,
+  ): VectorTarget | undefined {
+    if (aggregated || statement.distinct || orderKeys.length !== 1 || statement.limit === undefined) return undefined;
+    const key = orderKeys[0]!;
+    const ordered = key.reference !== undefined ? items[key.reference]!.expression : key.expression;
+    if (!ordered || ordered.kind !== 'function') return undefined;
+    const shapeOf = VECTOR_ORDERINGS[ordered.name];
+    if (!shapeOf || shapeOf.descending !== (key.order.direction === 'desc')) return undefined;
+    const [a, b] = ordered.args;
+    const isQuery = (e: BoundExpression | undefined) => e !== undefined && (e.kind === 'constant' || e.kind === 'parameter') && e.type === 'vector';
+    const column = a?.kind === 'column' && isQuery(b) ? a : b?.kind === 'column' && isQuery(a) ? b : undefined;
+    const query = column === a ? b : a;
+    if (!column || column.kind !== 'column' || !query) return undefined;
+    const tables = relationTables(relation);
+    if (!tables) return undefined;  // derived tables or outer joins
+    const target = scope.tables.find((t) => column.index >= t.offset && column.index < t.offset + t.table.columns.length);
+    if (!target || !tables.includes(target.offset)) return undefined;
+    const onConjuncts = relationOn(relation, this.binder, scope);
+    const all = [...conjuncts, ...onConjuncts];
+    const filters: BoundExpression[] = [];
+    for (const other of scope.tables) {
+      if (other.offset === target.offset) continue;
+      const keyColumns = other.table.columns.filter((c) => c.primaryKey);
+      if (keyColumns.length === 0) return undefined;
+      const inOther = (e: BoundExpression) => [...tablesOf(e, scope)].every((t) => t === other.offset);
+      const inTarget = (e: BoundExpression) => [...tablesOf(e, scope)].every((t) => t === target.offset);
+      const keyProbes = new Map<number, BoundExpression>();
+      const otherOnly: BoundExpression[] = [];
+      for (const conjunct of all) {
+        const used = tablesOf(conjunct, scope);
+        if (!used.has(other.offset)) continue;
+        if (used.size === 1) {
+          otherOnly.push(conjunct);
+          continue;
+        }
+        if (conjunct.kind === 'compare' && conjunct.op === '=') {
+          const [mine, theirs] = inOther(conjunct.left) && inTarget(conjunct.right) ? [conjunct.left, conjunct.right] : inOther(conjunct.right) && inTarget(conjunct.left) ? [conjunct.right, conjunct.left] : [];
+          if (mine?.kind === 'column' && theirs) {
+            const local = mine.index - other.offset;
+            if (keyColumns.some((c) => c.index === local)) {
+              keyProbes.set(local, theirs);
+              continue;
+            }
+          }
+        }
+        return undefined;  // a condition tying this table to the target beyond its key
+      }
+      if (keyColumns.some((c) => !keyProbes.has(c.index))) return undefined;
+      const localPositions = new Map(other.table.columns.map((_, i) => [other.offset + i, i]));
+      const keysNode: PlanNodeMessage = {
+        op: 'scan',
+        table: other.table.name,
+        columns: keyColumns.map((c) => c.index),
+        filter: otherOnly.length ? message(remap(andAll(otherOnly), localPositions)) : undefined,
+      };
+      this.subqueries.push(keysNode);
+      filters.push({
+        kind: 'in_subquery',
+        subquery: this.subqueries.length - 1,
+        args: keyColumns.map((c) => keyProbes.get(c.index)!),
+        negated: false,
+        name: 'exists',
+        type: 'boolean',
+      });
+    }
+    return { offset: target.offset, column: column.index - target.offset, query, metric: shapeOf.metric, filters };
   }
 
   private rowCount(expression: Expression | undefined, clause: string): { kind: 'value'; value: number } | { kind: 'parameter'; parameter: number } | undefined {
@@ -713,6 +832,22 @@ function tablesOf(expression: BoundExpression, scope: Scope): Set<number> {
     if (entry) out.add(entry.offset);
   });
   return out;
+}
+
+/** Offsets of the base tables of an inner/cross join tree; undefined if it has derived tables or outer joins. */
+function relationTables(relation: Relation): number[] | undefined {
+  if (relation.kind === 'table') return [relation.entry.offset];
+  if (relation.kind === 'derived' || relation.joinType === 'left') return undefined;
+  const left = relationTables(relation.left);
+  const right = relationTables(relation.right);
+  return left && right ? [...left, ...right] : undefined;
+}
+
+/** The ON conditions of a join tree, bound and split into conjuncts. */
+function relationOn(relation: Relation, binder: Binder, scope: Scope): BoundExpression[] {
+  if (relation.kind !== 'join') return [];
+  const own = relation.on ? splitConjuncts(binder.bind(relation.on, scope, { clause: 'JOIN conditions', allowAggregates: false })) : [];
+  return [...relationOn(relation.left, binder, scope), ...relationOn(relation.right, binder, scope), ...own];
 }
 
 function tablesIn(relation: Relation): Set<number> {

@@ -1,0 +1,182 @@
+// Vector top-k scan: the filter is evaluated natively first into a row set per segment;
+// segments with an HNSW index are searched with that set as usearch's filter, the tail and
+// unindexed segments exactly. A segment whose filtered search finds fewer than k rows
+// while more pass the filter is searched exactly instead, so the scan returns k rows
+// whenever k rows pass. When few rows pass at all, everything is searched exactly.
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "exec/plan.hpp"
+#include "store/database.hpp"
+
+namespace replaydb {
+namespace {
+
+struct Candidate {
+  float distance;
+  uint64_t position;
+  size_t source;  // index into the sources list
+  uint32_t row;
+  bool operator<(const Candidate& other) const {
+    return distance < other.distance || (distance == other.distance && position < other.position);
+  }
+};
+
+struct Source {
+  std::vector<ColumnView> views;  // every table column (only needed ones have data)
+  size_t rows = 0;
+  uint64_t base = 0;
+  std::vector<uint8_t> passing;  // 1 = passes the filter, not deleted, vector not NULL
+  size_t passing_count = 0;
+  std::shared_ptr<VectorIndex> index;
+  std::shared_ptr<Segment> segment;  // keeps the mapping alive
+};
+
+void mark_needed(const Expression& expression, std::vector<bool>& needed) {
+  if (expression.kind == ExpressionKind::Column && expression.column >= 0 && size_t(expression.column) < needed.size()) {
+    needed[expression.column] = true;
+  }
+  for (const auto& arg : expression.args) mark_needed(*arg, needed);
+}
+
+void evaluate_passing(Source& source, const PlanNode& node, const uint8_t* deleted, const ExecutionContext& context) {
+  source.passing.assign(source.rows, 0);
+  const ColumnView& vectors = source.views[node.vector_column];
+  std::vector<uint32_t> selection;
+  for (size_t start = 0; start < source.rows; start += kBatchRows) {
+    context.check_cancelled();
+    const size_t count = std::min(kBatchRows, source.rows - start);
+    if (node.filter) {
+      Batch batch;
+      batch.size = count;
+      for (const ColumnView& view : source.views) batch.columns.push_back(view.slice(start, count));
+      select_rows(*node.filter, batch, selection);
+    } else {
+      selection.resize(count);
+      for (size_t i = 0; i < count; i++) selection[i] = uint32_t(i);
+    }
+    for (uint32_t i : selection) {
+      const size_t row = start + i;
+      if ((deleted && deleted[row]) || vectors.is_null(row)) continue;
+      source.passing[row] = 1;
+      source.passing_count++;
+    }
+  }
+}
+
+void exact_top_k(const Source& source, size_t source_index, const PlanNode& node, size_t k, std::vector<Candidate>& out) {
+  const ColumnView& vectors = source.views[node.vector_column];
+  const size_t dimensions = vectors.type.dimension;
+  std::vector<Candidate> local;
+  for (size_t row = 0; row < source.rows; row++) {
+    if (!source.passing[row]) continue;
+    const float* vector = reinterpret_cast<const float*>(vectors.fixed(row));
+    local.push_back({vector_distance(node.metric, node.query.data(), vector, dimensions), source.base + row, source_index, uint32_t(row)});
+  }
+  if (local.size() > k) {
+    std::partial_sort(local.begin(), local.begin() + long(k), local.end());
+    local.resize(k);
+  }
+  out.insert(out.end(), local.begin(), local.end());
+}
+
+}  // namespace
+
+Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
+  const TableState* table = context.database.find_table(node.table);
+  if (!table) throw EngineError("undefined_table", "relation \"" + node.table + "\" does not exist");
+  const size_t column_count = table->schema.columns.size();
+  if (node.vector_column >= column_count || table->schema.columns[node.vector_column].type.id != TypeId::Vector) {
+    throw EngineError("internal_error", "vector scan over a column that is not a VECTOR");
+  }
+  if (node.query.size() != table->schema.columns[node.vector_column].type.dimension) {
+    throw EngineError("datatype_mismatch", "query vector has " + std::to_string(node.query.size()) + " dimensions, the column " +
+                                               std::to_string(table->schema.columns[node.vector_column].type.dimension));
+  }
+  Chunk out;
+  for (uint32_t index : node.columns) out.columns.emplace_back(table->schema.columns[index].type);
+  if (node.with_row_ids) out.columns.emplace_back(DataType{TypeId::BigInt, 0});
+  const size_t k = node.limit < 0 ? SIZE_MAX : size_t(node.limit);
+  if (k == 0) return out;
+
+  std::vector<bool> needed(column_count, false);
+  for (uint32_t index : node.columns) needed[index] = true;
+  needed[node.vector_column] = true;
+  if (node.filter) mark_needed(*node.filter, needed);
+  int index_number = -1;
+  for (size_t i = 0; i < table->indexes.size(); i++) {
+    if (table->indexes[i].column == node.vector_column && table->indexes[i].options.metric == node.metric) index_number = int(i);
+  }
+
+  const std::string directory = context.database.segments_directory();
+  std::vector<Source> sources;
+  uint64_t base = 0;
+  for (size_t s = 0; s < table->segment_entries.size(); s++) {
+    Source source;
+    source.segment = table->segment(s, directory);
+    source.rows = source.segment->row_count();
+    source.base = base;
+    source.views.resize(column_count);
+    for (size_t c = 0; c < column_count; c++) {
+      if (needed[c]) {
+        source.views[c] = source.segment->column(c);
+      } else {
+        source.views[c].type = source.segment->info(c).type;
+        source.views[c].size = source.rows;
+      }
+    }
+    auto deleted = table->segment_deletions(s, directory);
+    evaluate_passing(source, node, deleted ? deleted->data() : nullptr, context);
+    if (index_number >= 0) source.index = table->segment_index(s, size_t(index_number), context.database.indexes_directory());
+    base += source.rows;
+    sources.push_back(std::move(source));
+  }
+  Source tail;
+  tail.rows = table->tail_rows;
+  tail.base = base;
+  for (const Column& column : table->tail) tail.views.push_back(column.view());
+  evaluate_passing(tail, node, table->tail_deleted.empty() ? nullptr : table->tail_deleted.data(), context);
+  sources.push_back(std::move(tail));
+
+  size_t total = 0;
+  for (const Source& source : sources) total += source.passing_count;
+  // With few candidates an exact scan is both faster and exact.
+  const bool exact_everywhere = index_number < 0 || total <= std::max<size_t>(k * 10, 2048);
+  std::vector<Candidate> candidates;
+  for (size_t i = 0; i < sources.size(); i++) {
+    context.check_cancelled();
+    Source& source = sources[i];
+    if (source.passing_count == 0) continue;
+    if (!exact_everywhere && source.index) {
+      const IndexDefinition& definition = table->indexes[size_t(index_number)];
+      const size_t expansion = std::max<size_t>(k, node.expansion ? node.expansion : definition.options.expansion_search);
+      const std::vector<VectorHit> hits =
+          source.index->search(node.query.data(), std::min(k, source.passing_count), expansion, [&](uint32_t row) {
+            return row < source.rows && source.passing[row] != 0;
+          });
+      if (hits.size() >= std::min(k, source.passing_count)) {
+        for (const VectorHit& hit : hits) {
+          if (hit.row < source.rows && source.passing[hit.row]) candidates.push_back({hit.distance, source.base + hit.row, i, hit.row});
+        }
+        continue;
+      }
+    }
+    exact_top_k(source, i, node, k, candidates);
+  }
+  if (candidates.size() > k) {
+    std::partial_sort(candidates.begin(), candidates.begin() + long(k), candidates.end());
+    candidates.resize(k);
+  } else {
+    std::sort(candidates.begin(), candidates.end());
+  }
+  for (const Candidate& candidate : candidates) {
+    const Source& source = sources[candidate.source];
+    for (size_t c = 0; c < node.columns.size(); c++) out.columns[c].append_selected(source.views[node.columns[c]], &candidate.row, 1);
+    if (node.with_row_ids) out.columns.back().append<int64_t>(int64_t(candidate.position));
+  }
+  out.rows = candidates.size();
+  return out;
+}
+
+}  // namespace replaydb
