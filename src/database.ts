@@ -5,7 +5,10 @@
  * thread for hot embedded calls such as per-step logging.
  */
 import { resolve } from 'node:path';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { insertArrow } from './arrow_insert.js';
 import { translateEngineError } from './engine_error.js';
+import { DataLoader } from './loader/data_loader.js';
 import { native, type NativeDatabase, type NativeResult } from './native.js';
 import { Catalog } from './plan/catalog.js';
 import { bindParameters, type Parameters } from './plan/parameters.js';
@@ -197,6 +200,17 @@ export class Database {
     return new Result(output, prepared.columns, this.options.bigint ?? false);
   }
 
+  /**
+   * A dataloader over the rows of `sql` (run once, when the loader first starts): batches
+   * for training on the CPU or in WebGPU buffers. Configure it with batchSize(), shuffle(),
+   * shard(), epochs(), dropLast(), prefetch(), tokens(), resume(); see README, "Dataloader".
+   */
+  dataloader(sql: string, params?: Parameters): DataLoader {
+    this.checkOpen();
+    if (typeof sql !== 'string') throw new TypeError(`dataloader(): sql must be a string, not ${typeof sql}`);
+    return new DataLoader(() => this.execute(sql, params), sql, params, this.options.bigint ?? false);
+  }
+
   /** Seals pending rows into segments and publishes a new version (fsync'ed); returns its id. */
   async commit(message = ''): Promise<string> {
     this.checkOpen();
@@ -205,6 +219,16 @@ export class Database {
     } catch (error) {
       throw translateEngineError(error, '', { parameters: [], expressions: [] });
     }
+  }
+
+  /**
+   * Appends an apache-arrow Table's rows to `table` (columns matched by name, missing ones
+   * DEFAULT/NULL) in multi-row parameterised INSERTs; returns the rows inserted. Every value
+   * is checked before the first INSERT; an engine-side failure (a taken primary key) leaves
+   * earlier chunks of rows inserted. See src/arrow_insert.ts.
+   */
+  async insertArrow(table: string, arrowTable: ArrowTable): Promise<number> {
+    return insertArrow(this, table, arrowTable);
   }
 
   /** Table names and their columns, as the planner sees them. */

@@ -1,6 +1,7 @@
 /** replaydb's public API. Everything exported here is documented in README.md. */
 export { open, openSync, Database } from './database.js';
 export type { OpenOptions, ExecuteOptions } from './database.js';
+export { insertArrow } from './arrow_insert.js';
 export { Result } from './result/result.js';
 export type { ColumnInfo, Row } from './result/result.js';
 export type { ColumnData } from './result/column_data.js';
@@ -8,3 +9,9 @@ export { SqlError, type SqlErrorCode } from './sql/sql_error.js';
 export type { Parameters } from './plan/parameters.js';
 export { MergeConflictError } from './versions.js';
 export type { VersionEntry, TableDiff, MergeOptions, MergeResult, MergeConflict } from './versions.js';
+export { DataLoader } from './loader/data_loader.js';
+export type { Batch, BatchColumn, TextColumn } from './loader/batch.js';
+export type { LoaderState, LoaderConfig, LoaderCursor } from './loader/loader_state.js';
+export type { TokenOptions } from './loader/token_collator.js';
+export type { WebGPUBatch, WebGPUBatchLayout, WebGPUColumnLayout, WebGPUOptions } from './gpu/webgpu_batches.js';
+export type { GPUDeviceLike, GPUBufferLike } from './gpu/webgpu_types.js';

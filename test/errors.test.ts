@@ -33,7 +33,7 @@ const cases: [string, unknown[] | undefined, Expected][] = [
   ["INSERT INTO trajectory_outcomes (trajectory_id, nope) VALUES ('b', 1)", undefined, { code: 'undefined_column', column: 49 }],
   ["INSERT INTO trajectory_outcomes (trajectory_id) VALUES ('b', 1)", undefined, { code: 'syntax_error', column: 62 }],
   ["INSERT INTO trajectory_outcomes (trajectory_id, total_steps) VALUES ('b', 'many')", undefined, { code: 'invalid_text_representation', column: 75 }],
-  ['INSERT INTO trajectories (trajectory_id, embedding) VALUES (?, ?)', ['b', new Float32Array(3)], { code: 'datatype_mismatch', column: 64, message: /1536 dimensions, not 3/ }],
+  ['INSERT INTO trajectories (trajectory_id, embedding) VALUES (?, ?)', ['b', new Float32Array(3)], { code: 'data_exception', column: 64, message: /1536 dimensions, not 3/ }],
   ['INSERT INTO trajectories (trajectory_id, embedding) VALUES (?, ?)', ['b', 'not a vector'], { code: 'invalid_text_representation', column: 64 }],
   ['INSERT INTO trajectories (step) VALUES (?)', [{ step: 1 }], { code: 'datatype_mismatch', column: 41 }],
   ['SELECT trajectory_id, count(*) FROM trajectory_outcomes', undefined, { code: 'grouping_error', column: 8 }],

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 #include <string>
 
@@ -103,7 +104,9 @@ bool parse_real_text(const std::string& text, double& out) {
 
 int64_t integer_value(napi_env env, napi_value value, napi_valuetype js_type, const DataType& type, const ConversionSite& site) {
   if (js_type == napi_number) {
-    const double v = read_number(env, value);
+    double v = read_number(env, value);
+    // A decimal written in SQL is assigned to an integer column rounded half away from zero (Postgres).
+    if (site.literal && std::isfinite(v) && std::floor(v) != v) v = std::round(v);
     if (!std::isfinite(v) || std::floor(v) != v) mismatch(type, "non-integer number " + std::to_string(v), site);
     if (type.id == TypeId::BigInt && std::fabs(v) > 9007199254740991.0) {
       throw EngineError("numeric_value_out_of_range",
@@ -128,7 +131,11 @@ int64_t integer_value(napi_env env, napi_value value, napi_valuetype js_type, co
 }
 
 double real_value(napi_env env, napi_value value, napi_valuetype js_type, const DataType& type, const ConversionSite& site) {
-  if (js_type == napi_number) return read_number(env, value);
+  if (js_type == napi_number) {
+    const double v = read_number(env, value);
+    if (site.literal && std::isinf(v)) out_of_range(type, site);  // e.g. 1e309 written in SQL
+    return v;
+  }
   if (js_type == napi_bigint) {
     int64_t v;
     if (!read_bigint(env, value, v)) out_of_range(type, site);
@@ -209,13 +216,12 @@ void append_vector(Column& column, napi_env env, napi_value value, napi_valuetyp
     mismatch(type, describe(js_type), site);
   }
   if (values.size() != dimension) {
-    throw EngineError("datatype_mismatch",
-                      "expected " + std::to_string(dimension) + " dimensions, not " + std::to_string(values.size()),
+    throw EngineError("data_exception", "expected " + std::to_string(dimension) + " dimensions, not " + std::to_string(values.size()),
                       site.parameter, site.expression);
   }
   for (float v : values) {
     if (!std::isfinite(v)) {
-      throw EngineError("datatype_mismatch", "vector contains NaN or Infinity (or a value out of float32 range)",
+      throw EngineError("data_exception", "NaN and infinite values are not allowed in a vector (or a value is out of float32 range)",
                         site.parameter, site.expression);
     }
   }
@@ -255,20 +261,34 @@ void append_js_value(Column& column, napi_env env, napi_value value, const Conve
         return;
       }
       if (js_type == napi_string && site.sql_text) {
-        std::string text = read_string(env, value);
+        // Postgres' boolin: surrounding spaces, case-insensitive, any unique prefix of true/false/yes/no, on/off, 1/0.
+        const std::string original = read_string(env, value);
+        std::string text = original;
+        while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+        size_t first = 0;
+        while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) first++;
+        text = text.substr(first);
         for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
-        if (text == "t" || text == "true" || text == "yes" || text == "on" || text == "1") {
+        auto prefix_of = [&](const char* word) { return !text.empty() && std::string(word).compare(0, text.size(), text) == 0; };
+        if (prefix_of("true") || prefix_of("yes") || text == "on" || text == "1") {
           column.append<uint8_t>(1);
-        } else if (text == "f" || text == "false" || text == "no" || text == "off" || text == "0") {
+        } else if (prefix_of("false") || prefix_of("no") || text == "off" || text == "of" || text == "0") {
           column.append<uint8_t>(0);
         } else {
-          invalid_text(type, text, site);
+          invalid_text(type, original, site);
         }
         return;
       }
       mismatch(type, describe(js_type), site);
     }
     case TypeId::Text: {
+      if (site.literal && (js_type == napi_number || js_type == napi_boolean || js_type == napi_bigint)) {
+        // A number or boolean written in SQL and assigned to TEXT takes its text form, as in Postgres.
+        napi_value text;
+        napi_coerce_to_string(env, value, &text);
+        with_string(env, text, [&](std::string_view bytes) { column.append_bytes(bytes); });
+        return;
+      }
       if (js_type != napi_string) mismatch(type, describe(js_type), site);
       with_string(env, value, [&](std::string_view text) { column.append_bytes(text); });
       return;
@@ -303,7 +323,11 @@ void append_js_value(Column& column, napi_env env, napi_value value, const Conve
       }
       if (js_type == napi_string) {
         const std::string text = read_string(env, value);
-        const auto micros = parse_timestamp(text);
+        bool out_of_range = false;
+        const auto micros = parse_timestamp(text, &out_of_range);
+        if (!micros && out_of_range) {
+          throw EngineError("datetime_field_overflow", "date/time field value out of range: \"" + text + "\"", site.parameter, site.expression);
+        }
         if (!micros) invalid_text(type, text, site);
         column.append<int64_t>(*micros);
         return;

@@ -13,6 +13,7 @@ struct ConversionSite {
   int parameter = -1;   // parameter slot, for errors
   int expression = -1;  // plan expression id, for errors
   bool sql_text = false; // the value is a string literal written in SQL: parse it as the type's text form
+  bool literal = false;  // the value was written in the SQL (not a parameter): assignment casts apply
 };
 
 /** Appends `value` converted to `column`'s type; throws EngineError(datatype_mismatch, …). */

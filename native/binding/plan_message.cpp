@@ -272,6 +272,7 @@ std::shared_ptr<InsertTemplate> read_insert_template(const Napi::Object& message
       Napi::Object entry = constants.Get(uint32_t(index)).As<Napi::Object>();
       ConversionSite site;
       site.sql_text = get_bool(entry, "sqlText");
+      site.literal = true;
       site.expression = int(index);
       insert->constants[index] = js_to_value(message.Env(), entry.Get("value"), insert->types[cell % width], site);
     }

@@ -29,7 +29,8 @@ bool read_digits(std::string_view text, size_t& position, size_t count, int64_t&
 
 }  // namespace
 
-std::optional<int64_t> parse_timestamp(std::string_view text) {
+std::optional<int64_t> parse_timestamp(std::string_view text, bool* out_of_range) {
+  if (out_of_range) *out_of_range = false;
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   size_t p = 0;
@@ -38,6 +39,12 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
   if (!read_digits(text, p, 2, month) || p >= text.size() || text[p++] != '-') return std::nullopt;
   if (!read_digits(text, p, 2, day)) return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) {
+    if (out_of_range) *out_of_range = true;  // well-formed, but no such day
+    return std::nullopt;
+  }
   if (p < text.size() && (text[p] == 'T' || text[p] == 't' || text[p] == ' ')) {
     p++;
     if (!read_digits(text, p, 2, hour) || p >= text.size() || text[p++] != ':') return std::nullopt;
@@ -51,6 +58,7 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
         size_t digits = 0;
         while (p < text.size() && text[p] >= '0' && text[p] <= '9') {
           if (digits < 6) micros += (text[p] - '0') * scale;
+          if (digits == 6 && text[p] >= '5') micros += 1;  // round to microseconds, as Postgres does
           scale /= 10;
           digits++;
           p++;
@@ -58,7 +66,10 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
         if (digits == 0) return std::nullopt;
       }
     }
-    if (hour > 24 || minute > 59 || second > 60) return std::nullopt;
+    if (hour > 24 || minute > 59 || second > 60) {
+      if (out_of_range) *out_of_range = true;
+      return std::nullopt;
+    }
   }
   int64_t offset_minutes = 0;
   if (p < text.size()) {

@@ -11,7 +11,8 @@ namespace replaydb {
  * Parses 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.ffffff]]' (or 'T' as separator) with an
  * optional 'Z' or ±HH[:MM] offset (no offset means UTC). nullopt when malformed.
  */
-std::optional<int64_t> parse_timestamp(std::string_view text);
+/** `out_of_range` (optional) is set when the text is well-formed but names no real time (Feb 30). */
+std::optional<int64_t> parse_timestamp(std::string_view text, bool* out_of_range = nullptr);
 
 int64_t current_time_micros();
 

@@ -7,6 +7,8 @@
 
 #include "common/error.hpp"
 #include "exec/join_output.hpp"
+#include "expr/subquery_keys.hpp"
+#include "store/database.hpp"
 
 namespace replaydb {
 namespace {
@@ -50,15 +52,87 @@ std::vector<Column> evaluate_all(const std::vector<std::unique_ptr<Expression>>&
   return out;
 }
 
+/** Replaces column references to a scan's output positions with the table columns they read. */
+bool remap_to_table(Expression& expression, const std::vector<uint32_t>& scan_columns) {
+  if (expression.kind == ExpressionKind::Column) {
+    if (expression.column < 0 || size_t(expression.column) >= scan_columns.size()) return false;
+    expression.column = int(scan_columns[size_t(expression.column)]);
+  }
+  if (expression.kind == ExpressionKind::InSubquery || expression.kind == ExpressionKind::ScalarSubquery) return false;
+  for (auto& arg : expression.args) {
+    if (!remap_to_table(*arg, scan_columns)) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs the probe side with a runtime semi-join filter when it is a plain scan of a table
+ * much larger than the build side: the scan then gathers only rows whose key is present
+ * on the build side, instead of copying every row only for most to find no match.
+ */
+Chunk run_probe_side(const PlanNode& node, const Chunk& right, const std::vector<Column>& build_keys, const ExecutionContext& context) {
+  const PlanNode& probe = *node.input;
+  const bool filterable = probe.kind == PlanKind::Scan && !probe.with_row_ids &&
+                          (node.join_type == JoinType::Inner || node.join_type == JoinType::Semi);
+  const TableState* table = filterable ? context.database.find_table(probe.table) : nullptr;
+  if (!table || right.rows * 4 > table->row_count()) return execute_plan(probe, context);
+  std::vector<std::unique_ptr<Expression>> probes;
+  for (const auto& key : node.left_keys) {
+    auto copy = clone_expression(*key);
+    if (!remap_to_table(*copy, probe.columns)) return execute_plan(probe, context);
+    probes.push_back(std::move(copy));
+  }
+  auto keys = std::make_shared<SubqueryKeys>();
+  std::vector<Datum> columns;
+  for (const Column& column : build_keys) {
+    Datum datum;
+    datum.view = column.view();
+    columns.push_back(datum);
+  }
+  std::string key;
+  for (size_t row = 0; row < right.rows; row++) {
+    key.clear();
+    bool has_null = false;
+    for (const Datum& column : columns) {
+      if (column.is_null(row)) {
+        has_null = true;
+        break;
+      }
+      append_key(key, column, row);
+    }
+    if (!has_null) keys->keys.insert(key);
+  }
+  auto semi_join = std::make_unique<Expression>();
+  semi_join->kind = ExpressionKind::InSubquery;
+  semi_join->type = DataType{TypeId::Boolean, 0};
+  semi_join->name = "exists";
+  semi_join->args = std::move(probes);
+  semi_join->subquery_keys = std::move(keys);
+  PlanNode filtered;
+  filtered.kind = PlanKind::Scan;
+  filtered.table = probe.table;
+  filtered.columns = probe.columns;
+  if (probe.filter) {
+    filtered.filter = std::make_unique<Expression>();
+    filtered.filter->kind = ExpressionKind::And;
+    filtered.filter->type = DataType{TypeId::Boolean, 0};
+    filtered.filter->args.push_back(clone_expression(*probe.filter));
+    filtered.filter->args.push_back(std::move(semi_join));
+  } else {
+    filtered.filter = std::move(semi_join);
+  }
+  return execute_plan(filtered, context);
+}
+
 }  // namespace
 
 Chunk run_hash_join(const PlanNode& node, const ExecutionContext& context) {
-  Chunk left = execute_plan(*node.input, context);
   Chunk right = execute_plan(*node.right, context);
   const size_t key_count = node.left_keys.size();
   if (key_count == 0 || key_count != node.right_keys.size()) throw EngineError("internal_error", "hash join without matching keys");
 
   const std::vector<Column> build_keys = evaluate_all(node.right_keys, right);
+  Chunk left = run_probe_side(node, right, build_keys, context);
   std::vector<ColumnView> build_views;
   for (const Column& column : build_keys) build_views.push_back(column.view());
   size_t capacity = 16;

@@ -79,6 +79,7 @@ SubqueryResult summarise(const Chunk& chunk) {
       keys->keys.insert(key);
     }
   }
+  keys->rows = chunk.rows;
   result.keys = std::move(keys);
   if (chunk.rows > 1) {
     result.scalar_error = "more than one row returned by a subquery used as an expression";

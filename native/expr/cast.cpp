@@ -8,7 +8,8 @@
 //    'YYYY-MM-DD HH:MM:SS[.ffffff]', vectors as '[1,2.5]', JSONB with Postgres' spacing;
 //  * text → anything, parsed as Postgres' input functions do (surrounding whitespace allowed;
 //    invalid input is invalid_text_representation naming the value and pointing at the cast);
-//  * jsonb → numeric or boolean for JSON numbers and booleans (JSON null gives NULL).
+//  * jsonb → numeric or boolean for JSON numbers and booleans (other kinds, JSON null
+//    included, are invalid_parameter_value as in Postgres).
 // A constant input is converted once and stays a broadcast constant.
 #include <cctype>
 #include <cerrno>
@@ -313,7 +314,7 @@ Datum text_to_fixed(const Datum& input, size_t rows, const DataType& to, int id)
 
 [[noreturn]] void wrong_json_kind(jsonb::Kind kind, const DataType& to, int id) {
   static const char* const kNames[] = {"null", "boolean", "boolean", "numeric", "string", "array", "object"};
-  throw EngineError("datatype_mismatch", std::string("cannot cast jsonb ") + kNames[size_t(kind)] + " to type " + to.name(), -1, id);
+  throw EngineError("invalid_parameter_value", std::string("cannot cast jsonb ") + kNames[size_t(kind)] + " to type " + to.name(), -1, id);
 }
 
 Datum jsonb_to_fixed(const Datum& input, size_t rows, const DataType& to, int id) {
@@ -332,11 +333,6 @@ Datum jsonb_to_fixed(const Datum& input, size_t rows, const DataType& to, int id
       }
       const std::string_view value = text_at(input, i);
       const jsonb::Kind kind = jsonb::kind_of(value);
-      if (kind == jsonb::Kind::Null) {
-        validity[i] = 0;
-        any_null = true;
-        continue;
-      }
       if (to.id == TypeId::Boolean) {
         if (kind != jsonb::Kind::True && kind != jsonb::Kind::False) wrong_json_kind(kind, to, id);
         *at = kind == jsonb::Kind::True;

@@ -1,12 +1,14 @@
 // Vectorised evaluation of expression programs over batches.
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "common/error.hpp"
 #include "expr/datum_util.hpp"
 #include "expr/expression.hpp"
 #include "expr/functions.hpp"
 #include "expr/subquery_keys.hpp"
+#include "jsonb/jsonb.hpp"
 
 namespace replaydb {
 namespace {
@@ -51,8 +53,23 @@ void compare_loop(const Datum& left, const Datum& right, size_t size, uint8_t* o
   const size_t left_stride = left.broadcast ? 0 : 1;
   const size_t right_stride = right.broadcast ? 0 : 1;
   for (size_t i = 0; i < size; i++) {
-    const Common a = Common(load<L>(left.view.data, i * left_stride));
-    const Common b = Common(load<R>(right.view.data, i * right_stride));
+    Common a = Common(load<L>(left.view.data, i * left_stride));
+    Common b = Common(load<R>(right.view.data, i * right_stride));
+    if constexpr (std::is_floating_point_v<Common>) {
+      // Postgres orders NaN above every number and equal to itself: compare it as +inf, ties by NaN-ness.
+      if (a != a || b != b) {
+        const int rank_a = a != a, rank_b = b != b;
+        if (rank_a && rank_b) {
+          a = b = 0;
+        } else if (rank_a) {
+          a = std::numeric_limits<Common>::infinity();
+          b = b == std::numeric_limits<Common>::infinity() ? std::numeric_limits<Common>::max() : b;
+        } else {
+          b = std::numeric_limits<Common>::infinity();
+          a = a == std::numeric_limits<Common>::infinity() ? std::numeric_limits<Common>::max() : a;
+        }
+      }
+    }
     out[i] = op(a, b);
   }
 }
@@ -87,12 +104,20 @@ Datum evaluate_compare(const Expression& e, const Batch& batch) {
     if (!left.view.type.is_variable_width() || !right.view.type.is_variable_width()) {
       throw EngineError("datatype_mismatch", "cannot compare " + left.view.type.name() + " with " + right.view.type.name(), -1, e.id);
     }
+    const bool json = lt == TypeId::Jsonb && rt == TypeId::Jsonb;
     for (size_t i = 0; i < batch.size; i++) {
       if (left.is_null(i) || right.is_null(i)) {
         result[i] = 0;
         continue;
       }
-      result[i] = apply_compare(e.compare, compare_bytes(left.view.bytes(left.row(i)), right.view.bytes(right.row(i))), 0);
+      const std::string_view a = left.view.bytes(left.row(i)), b = right.view.bytes(right.row(i));
+      if (json) {
+        // JSONB equality is structural ('1.0' = '1'), not byte equality.
+        const bool equal = a == b || jsonb::equals(a, b);
+        result[i] = e.compare == CompareOperator::Equal ? equal : !equal;
+        continue;
+      }
+      result[i] = apply_compare(e.compare, compare_bytes(a, b), 0);
     }
   } else if (lt == TypeId::Vector || rt == TypeId::Vector) {
     if (e.compare != CompareOperator::Equal && e.compare != CompareOperator::NotEqual) {
@@ -196,13 +221,19 @@ T arithmetic_value(ArithmeticOperator op, T a, T b, int id) {
     case ArithmeticOperator::Divide:
       if constexpr (std::is_integral_v<T>) {
         if (b == 0) throw EngineError("division_by_zero", "division by zero", -1, id);
+        // The one integer quotient that overflows (and traps on x86): MIN / -1.
+        if (b == -1 && a == std::numeric_limits<T>::min()) throw EngineError("numeric_value_out_of_range", "integer out of range", -1, id);
+      } else {
+        if (b == 0) throw EngineError("division_by_zero", "division by zero", -1, id);
       }
       return a / b;
     case ArithmeticOperator::Modulo:
       if constexpr (std::is_integral_v<T>) {
         if (b == 0) throw EngineError("division_by_zero", "division by zero", -1, id);
+        if (b == -1) return T(0);  // MIN % -1 traps on x86; the answer is 0
         return a % b;
       } else {
+        if (b == 0) throw EngineError("division_by_zero", "division by zero", -1, id);
         return std::fmod(a, b);
       }
   }
@@ -273,7 +304,15 @@ Datum evaluate_negate(const Expression& e, const Batch& batch) {
   with_physical(e.type.id, [&](auto result_type) {
     using T = decltype(result_type);
     T* result = reinterpret_cast<T*>(out->data().data());
-    for (size_t i = 0; i < batch.size; i++) result[i] = T(-load<T>(input.view.data, input.row(i)));
+    for (size_t i = 0; i < batch.size; i++) {
+      const T value = load<T>(input.view.data, input.row(i));
+      if constexpr (std::is_integral_v<T>) {
+        if (value == std::numeric_limits<T>::min() && !input.is_null(i)) {
+          throw EngineError("numeric_value_out_of_range", e.type.name() + " out of range", -1, e.id);
+        }
+      }
+      result[i] = T(-value);
+    }
   });
   if (input.view.validity) {
     out->validity().resize(batch.size);
@@ -312,6 +351,25 @@ Datum evaluate(const Expression& e, const Batch& batch) {
     case ExpressionKind::ScalarSubquery: return constant_datum(e.constant, e.type);
   }
   throw EngineError("internal_error", "unknown expression kind");
+}
+
+std::unique_ptr<Expression> clone_expression(const Expression& e) {
+  auto copy = std::make_unique<Expression>();
+  copy->kind = e.kind;
+  copy->type = e.type;
+  copy->id = e.id;
+  copy->column = e.column;
+  copy->constant = e.constant;
+  copy->compare = e.compare;
+  copy->arithmetic = e.arithmetic;
+  copy->negated = e.negated;
+  copy->name = e.name;
+  copy->case_insensitive = e.case_insensitive;
+  copy->has_else = e.has_else;
+  copy->subquery = e.subquery;
+  copy->subquery_keys = e.subquery_keys;
+  for (const auto& arg : e.args) copy->args.push_back(clone_expression(*arg));
+  return copy;
 }
 
 void select_rows(const Expression& predicate, const Batch& batch, std::vector<uint32_t>& selection) {

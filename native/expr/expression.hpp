@@ -75,6 +75,9 @@ struct Batch {
 
 Datum evaluate(const Expression& expression, const Batch& batch);
 
+/** A deep copy (sub-plan results are shared, not copied). */
+std::unique_ptr<Expression> clone_expression(const Expression& expression);
+
 /** Rows of `batch` for which `predicate` is TRUE (not FALSE, not NULL), as indexes. */
 void select_rows(const Expression& predicate, const Batch& batch, std::vector<uint32_t>& selection);
 

@@ -1,7 +1,7 @@
 // Scalar function dispatch: the table from plan-message names to kernels, filled once from
-// the function families (strings, numbers, JSONB, conditionals). Lookup happens once per node
-// per batch, never per row. The binder only emits names it knows, so a missing name here is
-// an internal error, not a user error.
+// the function families (strings, numbers, JSONB, conditionals, vectors). Lookup happens
+// once per node per batch, never per row. The binder only emits names it knows, so a missing
+// name here is an internal error, not a user error.
 #include "common/error.hpp"
 #include "expr/functions.hpp"
 
@@ -15,6 +15,7 @@ const FunctionTable& function_table() {
     add_numeric_functions(built);
     add_jsonb_functions(built);
     add_conditional_functions(built);
+    add_vector_functions(built);
     return built;
   }();
   return table;

@@ -26,6 +26,9 @@ void add_string_functions(FunctionTable& table);        // string_functions.cpp
 void add_numeric_functions(FunctionTable& table);       // numeric_functions.cpp
 void add_jsonb_functions(FunctionTable& table);         // jsonb_functions.cpp
 void add_conditional_functions(FunctionTable& table);   // conditional.cpp
+void add_vector_functions(FunctionTable& table);        // vector_functions.cpp
+/** The vector distance functions (vector_functions.cpp): false when `e.name` is not one. */
+bool evaluate_vector_function(const Expression& e, const Batch& batch, Datum& out);
 
 /** How non-text values become text: `Cast` as `::text` prints them (booleans as true/false);
  *  `Output` as Postgres' output functions do, which concat() uses (booleans as t/f). */

@@ -13,6 +13,8 @@ struct SubqueryKeys {
   std::unordered_set<std::string> keys;
   /** A sub-plan row had a NULL key: `x IN (…)` is then NULL, not FALSE, when x is not found. */
   bool has_null = false;
+  /** Rows the sub-plan returned: EXISTS with no correlation asks only whether this is > 0. */
+  size_t rows = 0;
 };
 
 /** Appends the key encoding of row `row` of `datum` (shared by build and probe sides). */

@@ -42,7 +42,7 @@ Datum evaluate_in_subquery(const Expression& e, const Batch& batch) {
       }
       append_key(key, probe, i);
     }
-    const bool found = !null_probe && e.subquery_keys->keys.count(key) > 0;
+    const bool found = e.args.empty() ? e.subquery_keys->rows > 0 : !null_probe && e.subquery_keys->keys.count(key) > 0;
     const bool set_empty = e.subquery_keys->keys.empty() && !e.subquery_keys->has_null;
     const bool unknown = in_semantics && !found && !set_empty && (null_probe || e.subquery_keys->has_null);
     if (unknown) {

@@ -293,6 +293,10 @@ export class Binder {
         throw this.error('undefined_function', `operator does not exist: ${typeDisplayName(typedOf(l))} ${op} ${typeDisplayName(typedOf(r))}`, expression.pos);
       }
       const type = promoteNumeric(typedOf(l), typedOf(r));
+      if (op === '%' && !isInteger(type)) {
+        // Postgres has % for integers (and numeric), not for real or double precision.
+        throw this.error('undefined_function', `operator does not exist: ${typeDisplayName(typedOf(l))} % ${typeDisplayName(typedOf(r))}`, expression.pos);
+      }
       return { kind: 'arithmetic', op: op as '+', left: l, right: r, ...typed(type), id };
     }
     throw this.error('feature_not_supported', `operator ${op} is not supported yet`, expression.pos);

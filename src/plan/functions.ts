@@ -135,6 +135,37 @@ export function isDecimalLiteral(expression: Expression | undefined): boolean {
   return expression?.kind === 'number' && !expression.isInteger;
 }
 
+/**
+ * A pgvector distance function of two vectors of one dimension (the kernels are in
+ * native/expr/vector_functions.cpp). An untyped side takes the other side's vector type; a
+ * vector literal alone gives its own dimension. The result is double precision.
+ */
+export function bindVectorDistance(binder: Binder, name: string, left: BoundExpression, right: BoundExpression, pos: Position, id: number): BoundExpression {
+  const described = [left, right].map(describeArgument);
+  const fail = (): never => {
+    throw binder.error('undefined_function', `function ${name}(${described.join(', ')}) does not exist`, pos);
+  };
+  const typedSide = [left, right].find((e) => !isUntyped(e));
+  let type = typedSide && typedOf(typedSide);
+  if (!type) {
+    const literal = [left, right].find((e) => e.kind === 'constant' && typeof e.value === 'string') as { value: string } | undefined;
+    if (!literal) fail();
+    type = { id: 'vector', dimension: vectorLiteralDimension(literal!.value) };
+  }
+  const vectorType = type!;
+  if (vectorType.id !== 'vector') fail();
+  const args = [left, right].map((e) => (isUntyped(e) ? binder.coerce(e, vectorType) : e));
+  const [a, b] = args.map(typedOf);
+  if (a!.id !== 'vector' || b!.id !== 'vector') fail();
+  if (a!.dimension !== b!.dimension) throw binder.error('datatype_mismatch', `different vector dimensions ${a!.dimension} and ${b!.dimension}`, pos);
+  return { kind: 'function', name, args, type: 'double', id };
+}
+
+function vectorDistance(call: Call): BoundExpression {
+  checkArity(call, call.args.map(describeArgument), 2, 2);
+  return bindVectorDistance(call.binder, call.name, call.args[0]!, call.args[1]!, call.pos, call.id);
+}
+
 const FUNCTIONS: Record<string, Resolver> = {
   // Text
   length: signature(['text'], 'int'),
@@ -188,6 +219,12 @@ const FUNCTIONS: Record<string, Resolver> = {
   jsonb_typeof: signature(['jsonb'], 'text'),
   jsonb_extract_path: signature(['jsonb'], 'jsonb', { variadic: 'text', minVariadic: 1 }),
   jsonb_extract_path_text: signature(['jsonb'], 'text', { variadic: 'text', minVariadic: 1 }),
+  // Vectors (pgvector's names)
+  cosine_similarity: vectorDistance,
+  cosine_distance: vectorDistance,
+  l2_distance: vectorDistance,
+  inner_product: vectorDistance,
+  negative_inner_product: vectorDistance,
 };
 
 /** Names of the scalar functions, for "did you mean" suggestions. */

@@ -196,6 +196,8 @@ function planInsert(statement: InsertStatement, sql: string, catalog: Catalog): 
   const table = lookupTable(catalog, statement.table, sql);
   if (statement.source.kind !== 'values') throw fail('feature_not_supported', 'INSERT … SELECT is not supported yet', statement.pos);
   if (statement.returning) throw fail('feature_not_supported', 'RETURNING is not supported yet', statement.pos);
+  // Without a column list, Postgres fills the table's first columns (as many as VALUES has).
+  const width0 = statement.source.kind === 'values' ? statement.source.rows[0]?.length ?? 0 : 0;
   const targets = statement.columns
     ? statement.columns.map((name) => {
         const column = table.columns.find((c) => c.name === name.name);
@@ -204,7 +206,9 @@ function planInsert(statement: InsertStatement, sql: string, catalog: Catalog): 
         }
         return column;
       })
-    : table.columns;
+    : width0 > 0 && width0 < table.columns.length
+      ? table.columns.slice(0, width0)
+      : table.columns;
   const seen = new Set<number>();
   statement.columns?.forEach((name, i) => {
     if (seen.has(targets[i]!.index)) throw fail('syntax_error', `column "${name.name}" specified more than once`, name.pos);

@@ -159,7 +159,8 @@ export class StatementPlanner implements SubqueryPlanner {
     if (correlated && (query.groupBy.length || query.having)) {
       throw this.fail('feature_not_supported', 'a correlated EXISTS subquery with GROUP BY or HAVING is not supported yet', query.pos);
     }
-    const keysQuery: SelectStatement = {
+    // Uncorrelated: the subquery runs as written (an aggregate still yields its one row) and EXISTS asks for any row.
+    const keysQuery: SelectStatement = !correlated ? query : {
       ...query,
       distinct: false,
       items: innerKeys.map((expression) => ({ kind: 'expression', expression, pos: expression.pos })),
@@ -401,7 +402,7 @@ export class StatementPlanner implements SubqueryPlanner {
 
     // GROUP BY: expressions, output aliases or ordinals.
     const groups = statement.groupBy.map((expression) => {
-      const reference = selectReference(expression, items, statement, binder, 'GROUP BY');
+      const reference = selectReference(expression, items, statement, binder, 'GROUP BY', scope);
       if (reference !== undefined) return items[reference]!.expression;
       return binder.bind(expression, scope, { clause: 'GROUP BY', allowAggregates: false });
     });
@@ -657,9 +658,11 @@ export class StatementPlanner implements SubqueryPlanner {
     const constant = literalValue(expression);
     if (constant && constant.value === null) return undefined;
     if (!constant || typeof constant.value !== 'number' || !Number.isInteger(constant.value)) {
-      throw this.fail('syntax_error', `argument of ${clause} must be an integer constant or a parameter`, expression.pos);
+      throw this.fail('feature_not_supported', `${clause} takes an integer constant or a parameter; expressions are not supported yet`, expression.pos);
     }
-    if (constant.value < 0) throw this.fail('invalid_row_count_in_limit_clause', `${clause} must not be negative`, expression.pos);
+    if (constant.value < 0) {
+      throw this.fail(clause === 'OFFSET' ? 'invalid_row_count_in_result_offset_clause' : 'invalid_row_count_in_limit_clause', `${clause} must not be negative`, expression.pos);
+    }
     return { kind: 'value', value: constant.value };
   }
 }
@@ -888,6 +891,7 @@ function selectReference(
   statement: SelectStatement,
   binder: Binder,
   clause: string,
+  scope?: Scope,
 ): number | undefined {
   if (expression.kind === 'number' && expression.isInteger) {
     const ordinal = Number(expression.text);
@@ -898,7 +902,9 @@ function selectReference(
     const explicit = statement.items.some((item) => item.kind === 'expression' && item.alias?.name === expression.name.name);
     const matches = items.map((item, index) => (item.name === expression.name.name ? index : -1)).filter((i) => i >= 0);
     if (clause === 'ORDER BY' && matches.length > 0) return matches[0];
-    if (clause === 'GROUP BY' && explicit && matches.length > 0) return matches[0];
+    // In GROUP BY an input column wins over an output alias of the same name (Postgres).
+    const inputColumn = scope?.tables.some((entry) => entry.table.columns.some((c) => c.name === expression.name.name)) ?? false;
+    if (clause === 'GROUP BY' && explicit && !inputColumn && matches.length > 0) return matches[0];
   }
   return undefined;
 }

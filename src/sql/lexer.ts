@@ -206,6 +206,8 @@ class Lexer {
         case HASH:
           if (sql.charCodeAt(this.offset + 1) === GREATER && sql.charCodeAt(this.offset + 2) === GREATER) {
             this.emitOperator('#>>', 3);
+          } else if (sql.charCodeAt(this.offset + 1) === GREATER) {
+            this.emitOperator('#>', 2);
           } else {
             this.failAtCharacter();
           }
@@ -527,6 +529,8 @@ class Lexer {
       this.emitOperator('<=', 2);
     } else if (second === GREATER) {
       this.emitOperator('<>', 2);
+    } else if (second === AT) {
+      this.emitOperator('<@', 2);
     } else {
       this.emitOperator('<', 1);
     }

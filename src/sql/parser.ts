@@ -133,6 +133,8 @@ const BINARY_OPERATOR_PRECEDENCE: ReadonlyMap<string, number> = new Map([
   ['->', PRECEDENCE_OTHER_OPERATOR],
   ['->>', PRECEDENCE_OTHER_OPERATOR],
   ['#>>', PRECEDENCE_OTHER_OPERATOR],
+  ['#>', PRECEDENCE_OTHER_OPERATOR],
+  ['<@', PRECEDENCE_OTHER_OPERATOR],
   ['@>', PRECEDENCE_OTHER_OPERATOR],
   ['<=>', PRECEDENCE_OTHER_OPERATOR],
   ['<->', PRECEDENCE_OTHER_OPERATOR],
@@ -309,6 +311,10 @@ class Parser {
     });
   }
 
+  private failWith(code: 'invalid_table_definition' | 'undefined_object', token: Token, message: string): never {
+    throw new SqlError(code, message, { pos: token.pos, sql: this.sql });
+  }
+
   private unsupported(token: Token, message: string): never {
     throw new SqlError('feature_not_supported', message, { pos: token.pos, sql: this.sql });
   }
@@ -479,7 +485,7 @@ class Parser {
       if (Parser.isKeyword(token, 'primary')) {
         this.index++;
         this.expectKeyword('key');
-        if (primaryKeyToken !== undefined) this.fail(token, 'multiple primary keys for a table are not allowed');
+        if (primaryKeyToken !== undefined) this.failWith('invalid_table_definition', token, 'multiple primary keys for table are not allowed');
         primaryKeyToken = token;
         primaryKey = this.parseNameList('a column name');
       } else if (token.type === 'identifier' && ['unique', 'check', 'foreign', 'constraint'].includes(token.value)) {
@@ -487,7 +493,7 @@ class Parser {
       } else {
         const column = this.parseColumnDefinition();
         if (column.primaryKey) {
-          if (primaryKeyToken !== undefined) this.fail(token, 'multiple primary keys for a table are not allowed');
+          if (primaryKeyToken !== undefined) this.failWith('invalid_table_definition', token, 'multiple primary keys for table are not allowed');
           primaryKeyToken = token;
         }
         columns.push(column);
@@ -997,7 +1003,7 @@ class Parser {
         if (UNSUPPORTED_TYPES.has(token.value)) {
           this.unsupported(token, `type "${token.value}" is not supported`);
         }
-        this.fail(token, `type "${token.value}" does not exist`);
+        this.failWith('undefined_object', token, `type "${token.value}" does not exist`);
     }
     if (this.atOperator('[')) this.unsupported(this.peek(), 'array types are not supported');
     const type: TypeName = { name, pos: token.pos };
@@ -1212,6 +1218,15 @@ class Parser {
 
   private parseKeywordOrName(token: Token): Expression {
     switch (token.value) {
+      case 'default':
+        return this.unsupported(token, 'DEFAULT in VALUES is not supported yet; leave the column out of the column list instead');
+      case 'any':
+      case 'some':
+      case 'all':
+        if (this.tokens[this.index + 1]?.type === 'operator' && this.tokens[this.index + 1]?.value === '(') {
+          return this.unsupported(token, `${token.value.toUpperCase()} (…) is not supported yet; use IN (…)`);
+        }
+        break;
       case 'true':
       case 'false':
         this.index++;

@@ -302,13 +302,17 @@ test('CREATE TABLE: constraints in any order, table-level primary key', () => {
 
 test('CREATE TABLE: bad types and constraints', () => {
   assert.match(parseError('CREATE TABLE t (a WIDGET)').message, /type "widget" does not exist/);
+  assert.equal(parseError('CREATE TABLE t (a WIDGET)').code, 'undefined_object');
   assert.equal(parseError('CREATE TABLE t (a NUMERIC)').code, 'feature_not_supported');
   assertErrorAt('CREATE TABLE t (a VECTOR)', 1, 25, /VECTOR needs a dimension/);
   assertErrorAt('CREATE TABLE t (a VECTOR(0))', 1, 26, /between 1 and 16000/);
   assertErrorAt('CREATE TABLE t (a VECTOR(16001))', 1, 26, /between 1 and 16000/);
   assertErrorAt('CREATE TABLE t (a VECTOR(2.5))', 1, 26);
   assertErrorAt('CREATE TABLE t (a INT NOT NULL NULL)', 1, 32, /conflicting/);
-  assertErrorAt('CREATE TABLE t (a INT PRIMARY KEY, PRIMARY KEY (a))', 1, 36, /multiple primary keys/);
+  const twoKeys = parseError('CREATE TABLE t (a INT PRIMARY KEY, PRIMARY KEY (a))');
+  assert.equal(twoKeys.code, 'invalid_table_definition');
+  assert.deepEqual({ line: twoKeys.line, column: twoKeys.column }, { line: 1, column: 36 });
+  assert.match(twoKeys.message, /multiple primary keys/);
   assertErrorAt('CREATE TABLE t ()', 1, 17);
   assertErrorAt('CREATE TABLE select (a INT)', 1, 14, /reserved keyword/);
 });

@@ -1,0 +1,240 @@
+/**
+ * Uploads: the dataloader's batches into WebGPU storage buffers. The native prefetch
+ * thread gathers each batch straight into a mapped staging buffer (staging_ring.ts); the
+ * iterator then unmaps it, copies each column's region into that column's storage buffer
+ * with copyBufferToBuffer, submits, and maps the staging buffer again. Nothing passes
+ * through JS arrays: one copy from the result's native memory to GPU-visible memory, one
+ * GPU-side copy into storage buffers.
+ *
+ * Storage buffers come from a pool: each batch gets one buffer per column (and per
+ * validity), sized for the largest batch, with STORAGE | COPY_SRC | COPY_DST usage, and
+ * `release()` returns them for a later batch. Work the caller submitted on them before
+ * release() is ordered before the copy that refills them (one queue), so releasing right
+ * after submitting a kernel that reads them is safe. Buffers of batches not released when
+ * the loop ends are destroyed when they are released.
+ *
+ * GPU types and layout: see gpuColumnType() below and README, "Batches on the GPU".
+ */
+import type { LoaderColumn } from '../loader/batch.js';
+import { TOKEN_OUTPUTS } from '../loader/batch.js';
+import type { LoaderStream } from '../loader/data_loader.js';
+import type { NativeBatchInfo, NativeRegion } from '../loader/native_loader.js';
+import type { TypeId } from '../plan/types.js';
+import { guardDeviceDestroy, StagingRing, type StagingSlot } from './staging_ring.js';
+import { BufferUsage, type GPUBufferLike, type GPUDeviceLike } from './webgpu_types.js';
+
+export interface WebGPUOptions {
+  /** Prefix of the labels of the buffers the loader creates. */
+  label?: string;
+}
+
+/** How one column (or token output) lies in its storage buffer. */
+export interface WebGPUColumnLayout {
+  /** The SQL type the query returned ('int', 'double', 'vector', 'text', …; 'int' for token outputs). */
+  sqlType: TypeId;
+  /**
+   * WGSL element type of the buffer: 'i32' (INT, token outputs), 'f32' (REAL, DOUBLE,
+   * VECTOR(n)), 'u32' (BOOLEAN as 0/1; TEXT/JSONB offsets and bytes), 'vec2<u32>' (BIGINT,
+   * TIMESTAMP: the 64-bit value as low word, high word).
+   */
+  wgslType: 'i32' | 'f32' | 'u32' | 'vec2<u32>';
+  /** Elements of wgslType per row: n for VECTOR(n), seqLen for token outputs, else 1. */
+  elementsPerRow: number;
+  /** Bytes per row (fixed-width columns); 0 for TEXT/JSONB. */
+  rowBytes: number;
+  /** Bytes of this batch in the buffer, from byte 0 (a multiple of 4). */
+  byteLength: number;
+  /** Size of the buffer: enough for a full batch. */
+  capacity: number;
+  /** TEXT/JSONB: u32 offsets[size + 1] start at byte 0 (relative to bytesOffset); the UTF-8 bytes start at bytesOffset (256-aligned), zero-padded to 4. */
+  text?: { offsetsOffset: 0; bytesOffset: number; bytes: number };
+  /** True when the column has NULLs: b.validity[name] holds one u32 per row, 1 = present. */
+  hasValidity: boolean;
+}
+
+export interface WebGPUBatchLayout {
+  /** Rows in this batch. */
+  size: number;
+  /** Rows a full batch holds (every buffer is sized for it). */
+  batchRows: number;
+  /** Token batches: tokens per row; 0 for row batches. */
+  seqLen: number;
+  columns: Record<string, WebGPUColumnLayout>;
+}
+
+export interface WebGPUBatch {
+  size: number;
+  epoch: number;
+  index: number;
+  endOfEpoch: boolean;
+  /** Bytes gathered into the staging buffer for this batch. */
+  bytes: number;
+  /** Token batches: non-padding tokens. */
+  tokens: number;
+  /** One storage buffer per column (token batches: input_ids, loss_mask, position_ids, sequence_ids). */
+  buffers: Record<string, GPUBufferLike>;
+  /** Per column with NULLs: u32 per row, 1 = present. */
+  validity: Record<string, GPUBufferLike>;
+  layout: WebGPUBatchLayout;
+  /** Returns the buffers to the loader (after the work reading them has been submitted). */
+  release(): void;
+}
+
+/** The WGSL element type a column's values take on the GPU. */
+export function gpuColumnType(type: TypeId): WebGPUColumnLayout['wgslType'] {
+  switch (type) {
+    case 'int': return 'i32';
+    case 'real':
+    case 'double':
+    case 'vector': return 'f32';
+    case 'bigint':
+    case 'timestamp': return 'vec2<u32>';
+    case 'boolean':
+    case 'text':
+    case 'jsonb':
+    case 'null': return 'u32';
+  }
+}
+
+interface RegionTarget {
+  region: NativeRegion;
+  name: string;
+  validity: boolean;
+}
+
+/** Pools of storage-buffer sets, one buffer per region. */
+class StorageSets {
+  private readonly free: GPUBufferLike[][] = [];
+  private closed = false;
+
+  constructor(
+    private readonly device: GPUDeviceLike,
+    private readonly targets: RegionTarget[],
+    private readonly label: string,
+  ) {}
+
+  take(): GPUBufferLike[] {
+    return (
+      this.free.pop() ??
+      this.targets.map(({ region, name, validity }) =>
+        this.device.createBuffer({
+          size: Math.max(4, region.capacity),
+          usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+          label: `${this.label} ${name}${validity ? ' validity' : ''}`,
+        }),
+      )
+    );
+  }
+
+  give(set: GPUBufferLike[]): void {
+    if (this.closed) for (const buffer of set) buffer.destroy();
+    else this.free.push(set);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const set of this.free.splice(0)) for (const buffer of set) buffer.destroy();
+  }
+}
+
+export async function* webgpuBatches(open: () => Promise<LoaderStream>, device: GPUDeviceLike, options: WebGPUOptions): AsyncGenerator<WebGPUBatch> {
+  const stream = await open();
+  const label = options.label ?? 'replaydb';
+  const { layout, prefetch } = stream;
+  const targets: RegionTarget[] = layout.regions.map((region) => ({
+    region,
+    name: stream.seqLen > 0 ? TOKEN_OUTPUTS[region.column]! : stream.columns[region.column]!.name,
+    validity: region.kind === 'validity',
+  }));
+  let ring: StagingRing | undefined;
+  let sets: StorageSets | undefined;
+  let unguard = (): unknown => undefined;
+  const inFlight: { promise: Promise<NativeBatchInfo>; slot: StagingSlot }[] = [];
+  try {
+    ring = new StagingRing(device, layout.totalBytes, prefetch + 1, `${label} staging`);
+    sets = new StorageSets(device, targets, label);
+    unguard = guardDeviceDestroy(device, () => stream.native.close());
+    for (;;) {
+      while (inFlight.length < prefetch) {
+        const slot = await ring.take();
+        inFlight.push({ promise: stream.native.next(slot.range!), slot });
+      }
+      const { promise, slot } = inFlight.shift()!;
+      const info = await promise;
+      // From here the thread no longer touches slot.range: the slot may be unmapped.
+      if (info.done) {
+        ring.putBack(slot);
+        break;
+      }
+      stream.delivered(info);
+      const set = sets.take();
+      ring.unmap(slot);
+      const encoder = device.createCommandEncoder({ label: `${label} upload` });
+      for (let r = 0; r < targets.length; r++) {
+        const used = info.used[r]!;
+        if (used > 0) encoder.copyBufferToBuffer(slot.buffer, targets[r]!.region.offset, set[r]!, 0, used);
+      }
+      device.queue.submit([encoder.finish()]);
+      ring.remap(slot);
+      yield makeBatch(info, set, targets, stream, sets);
+    }
+  } finally {
+    // Stop the thread before any staging buffer is unmapped or destroyed (staging_ring.ts).
+    stream.native.cancelAndWait();
+    for (const entry of inFlight) entry.promise.catch(() => undefined);
+    unguard();
+    stream.finish();
+    sets?.close();
+    await ring?.destroy();
+  }
+}
+
+function makeBatch(info: NativeBatchInfo, set: GPUBufferLike[], targets: RegionTarget[], stream: LoaderStream, sets: StorageSets): WebGPUBatch {
+  const buffers: Record<string, GPUBufferLike> = {};
+  const validity: Record<string, GPUBufferLike> = {};
+  const columns: Record<string, WebGPUColumnLayout> = {};
+  for (let r = 0; r < targets.length; r++) {
+    const { region, name } = targets[r]!;
+    if (region.kind === 'validity') {
+      validity[name] = set[r]!;
+      columns[name]!.hasValidity = true;
+      continue;
+    }
+    buffers[name] = set[r]!;
+    columns[name] = columnLayout(region, stream.seqLen > 0 ? undefined : stream.columns[region.column], stream.seqLen, info.used[r]!);
+  }
+  let released = false;
+  return {
+    size: info.size,
+    epoch: info.epoch,
+    index: info.batch,
+    endOfEpoch: info.endOfEpoch,
+    bytes: info.bytes,
+    tokens: info.tokens,
+    buffers,
+    validity,
+    layout: { size: info.size, batchRows: stream.layout.batchRows, seqLen: stream.seqLen, columns },
+    release: () => {
+      if (released) return;
+      released = true;
+      sets.give(set);
+    },
+  };
+}
+
+function columnLayout(region: NativeRegion, column: LoaderColumn | undefined, seqLen: number, used: number): WebGPUColumnLayout {
+  if (!column) {
+    return { sqlType: 'int', wgslType: 'i32', elementsPerRow: seqLen, rowBytes: region.rowBytes, byteLength: used, capacity: region.capacity, hasValidity: false };
+  }
+  const text = region.encoding === 'text';
+  return {
+    sqlType: column.type,
+    wgslType: gpuColumnType(column.type),
+    elementsPerRow: column.type === 'vector' ? column.dimension : 1,
+    rowBytes: region.rowBytes,
+    byteLength: used,
+    capacity: region.capacity,
+    text: text ? { offsetsOffset: 0, bytesOffset: region.textBytesOffset, bytes: used - region.textBytesOffset } : undefined,
+    hasValidity: false,
+  };
+}
