@@ -35,6 +35,12 @@ export interface GeneratorOptions {
   /** 'prose': 48 B – 4 KiB of README prose per step (log-uniform, about 0.9 KiB on average); 'short': 16–64 B. */
   content?: 'prose' | 'short';
   clusters?: number;
+  /**
+   * Steps in each trajectory, drawn from the generator's random stream (one call of
+   * `random` or more). Default: uniform 4–40 (one call), the distribution every workload
+   * used before this option existed.
+   */
+  trajectoryLength?: (random: () => number) => number;
 }
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; returns floats in [0, 1). */
@@ -59,6 +65,7 @@ export class TrajectoryGenerator {
   private readonly dimension: number;
   private readonly content: 'prose' | 'short';
   private readonly centers: Float32Array[] = [];
+  private readonly trajectoryLengthOf: (random: () => number) => number;
   private trajectoryCount = 0;
   private trajectoryId = '';
   private trajectoryLength = 0;
@@ -71,6 +78,7 @@ export class TrajectoryGenerator {
     this.corpus = proseCorpus().paragraphs;
     this.dimension = options.embeddingDimension ?? 0;
     this.content = options.content ?? 'prose';
+    this.trajectoryLengthOf = options.trajectoryLength ?? ((random) => 4 + Math.floor(random() * 37));
     if (this.dimension > 0) {
       for (let index = 0; index < (options.clusters ?? 48); index++) this.centers.push(this.unitVector(undefined, 0));
     }
@@ -100,7 +108,7 @@ export class TrajectoryGenerator {
   private startTrajectory(): void {
     const tag = Math.floor(this.random() * 2 ** 32).toString(16).padStart(8, '0');
     this.trajectoryId = `traj-${tag}-${(this.trajectoryCount++).toString().padStart(7, '0')}`;
-    this.trajectoryLength = 4 + Math.floor(this.random() * 37);
+    this.trajectoryLength = Math.max(1, this.trajectoryLengthOf(this.random));
     this.step = 0;
     if (this.centers.length > 0) this.center = this.centers[Math.floor(this.random() * this.centers.length)];
   }

@@ -49,6 +49,14 @@ export interface Target {
   met(result: SystemResult): boolean;
 }
 
+/** A target on a peer's ratio (peer time / replaydb time), shown on the peer's row. */
+export interface RatioTarget {
+  system: string;
+  /** What the target says, e.g. '> 1 (replaydb faster)'. */
+  label: string;
+  met(ratio: number): boolean;
+}
+
 export interface Case {
   /** 'workload/case', e.g. 'ingest/single-row'. */
   name: string;
@@ -60,6 +68,8 @@ export interface Case {
   description: string;
   systems: System[];
   target?: Target;
+  /** Targets on peers' ratios (replaydb faster than X, N times faster than Y). */
+  ratioTargets?: RatioTarget[];
   /** Overrides the run's repetition count (cheap cases can afford more). */
   repetitions?: number;
   /** Facts found while preparing the case (build times, sizes), saved with the results. */
@@ -226,6 +236,10 @@ export async function runCase(testCase: Case, options: RunOptions, skipped: Skip
     const baselineTime = median(baseline.seconds);
     for (const result of results) if (result !== baseline) result.ratio = median(result.seconds) / baselineTime;
     if (testCase.target) baseline.target = { label: testCase.target.label, met: testCase.target.met(baseline) };
+    for (const ratioTarget of testCase.ratioTargets ?? []) {
+      const peer = results.find((result) => result.system === ratioTarget.system);
+      if (peer?.ratio !== undefined) peer.target = { label: `ratio ${ratioTarget.label}`, met: ratioTarget.met(peer.ratio) };
+    }
   }
   return results;
 }

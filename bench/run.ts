@@ -4,8 +4,9 @@
  *
  *   --quick          smaller data and 3 repetitions (a whole run in well under 3 minutes)
  *   --size N         multiply every workload's row counts by N (e.g. 0.1, 2)
- *   --only a,b       keep only these workloads / cases (ingest, ingest/multi-row, open) and
- *                    these systems (replaydb, better-sqlite3, better-sqlite3/txn, …)
+ *   --only a,b       keep only these workloads / cases (ingest, ingest/multi-row, open,
+ *                    curation, curation/seed_curation, …) and these systems (replaydb,
+ *                    better-sqlite3, better-sqlite3/txn, duckdb, jsonl, …)
  *   --repetitions N  timed repetitions per system (default 5, 3 with --quick)
  *
  * Prints an aligned table and writes bench/results/latest.json.
@@ -25,10 +26,11 @@ import {
   type SystemResult,
   type Workload,
 } from './harness.js';
+import { curationWorkload } from './workloads/curation.js';
 import { ingestWorkload } from './workloads/ingest.js';
 import { openWorkload } from './workloads/open.js';
 
-const WORKLOADS: Workload[] = [ingestWorkload, openWorkload];
+const WORKLOADS: Workload[] = [ingestWorkload, openWorkload, curationWorkload];
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);
