@@ -16,6 +16,7 @@ import {
   bindJsonPathArray,
   bindLike,
   bindScalarFunction,
+  bindVectorDistance,
   CANNOT_COERCE,
   castAllowed,
   castDecimalLiteral,
@@ -89,6 +90,7 @@ const ARITHMETIC_OPERATORS = new Set(['+', '-', '*', '/', '%']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
 /** Operators on JSONB (functions.ts); #> and <@ once the parser produces them. */
 const JSON_OPERATORS: ReadonlySet<string> = new Set(['->', '->>', '#>', '#>>', '@>', '<@']);
+const VECTOR_OPERATORS: Record<string, string> = { '<=>': 'cosine_distance', '<->': 'l2_distance', '<#>': 'negative_inner_product' };
 const KNOWN_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'now', 'current_timestamp'];
 
 export class Binder {
@@ -285,6 +287,9 @@ export class Binder {
     const right = this.bind(expression.right, scope, context);
     if (op === '||') return bindConcatOperator(this, left, right, expression.pos, id);
     if (jsonOperator) return bindJsonOperator(this, op, left, right, expression.pos, id);
+    // pgvector's operators: <=> cosine distance, <-> Euclidean distance, <#> negative inner product.
+    const vectorFunction = VECTOR_OPERATORS[op];
+    if (vectorFunction) return bindVectorDistance(this, vectorFunction, left, right, expression.pos, id);
     if (COMPARE_OPERATORS.has(op)) return this.compare(op as '=', left, right, expression.pos, id);
     if (ARITHMETIC_OPERATORS.has(op)) {
       const l = this.coerce(left, right.type === 'null' ? { id: 'int' } : typedOf(right));
