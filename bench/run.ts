@@ -28,9 +28,10 @@ import {
 } from './harness.js';
 import { curationWorkload } from './workloads/curation.js';
 import { ingestWorkload } from './workloads/ingest.js';
+import { loaderWorkload } from './workloads/loader.js';
 import { openWorkload } from './workloads/open.js';
 
-const WORKLOADS: Workload[] = [ingestWorkload, openWorkload, curationWorkload];
+const WORKLOADS: Workload[] = [ingestWorkload, openWorkload, curationWorkload, loaderWorkload];
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);

@@ -7,7 +7,7 @@
 //   new NativeBatchStream(data, settings) a cursor over the data with its own prefetch thread
 //     .layout(), .epochItems(), .epochBatches()
 //     .next(destination: ArrayBuffer) → Promise<batch info>   gathers on the thread
-//     .cancelAndWait(), .close()
+//     .cancelAndWait(), .seek(cursor), .close()
 //   loaderOrder(items, epoch, shuffle, seed, rank, worldSize, pad) → Uint32Array
 //
 // Lifetimes (the invariants that make writing from the prefetch thread safe):
@@ -277,6 +277,15 @@ struct DeliveryLink {
   }
 };
 
+StreamCursor cursor_of(const Napi::Object& at) {
+  StreamCursor cursor;
+  cursor.epoch = uint64_t(number_of(at, "epoch", 0));
+  cursor.batch = uint64_t(number_of(at, "batch", 0));
+  cursor.position = uint64_t(number_of(at, "position", 0));
+  cursor.token = uint64_t(number_of(at, "token", 0));
+  return cursor;
+}
+
 class NativeBatchStream;
 void deliver(Napi::Env env, Napi::Function, void*, Job* job);
 using Delivery = Napi::TypedThreadSafeFunction<void, Job, deliver>;
@@ -290,6 +299,7 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
                         InstanceMethod("epochBatches", &NativeBatchStream::EpochBatches),
                         InstanceMethod("next", &NativeBatchStream::Next),
                         InstanceMethod("cancelAndWait", &NativeBatchStream::CancelAndWait),
+                        InstanceMethod("seek", &NativeBatchStream::Seek),
                         InstanceMethod("close", &NativeBatchStream::Close)});
   }
 
@@ -317,13 +327,7 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
       settings.shard.world_size = uint32_t(number_of(given, "worldSize", 1));
       settings.shard.remainder = bool_of(given, "pad", false) ? loader::ShardRemainder::Pad : loader::ShardRemainder::Drop;
       StreamCursor cursor;
-      if (given.Get("cursor").IsObject()) {
-        Napi::Object at = given.Get("cursor").As<Napi::Object>();
-        cursor.epoch = uint64_t(number_of(at, "epoch", 0));
-        cursor.batch = uint64_t(number_of(at, "batch", 0));
-        cursor.position = uint64_t(number_of(at, "position", 0));
-        cursor.token = uint64_t(number_of(at, "token", 0));
-      }
+      if (given.Get("cursor").IsObject()) cursor = cursor_of(given.Get("cursor").As<Napi::Object>());
       stream_ = std::make_shared<BatchStream>(data->data(), settings, cursor);
       data_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
       link_ = new DeliveryLink();
@@ -438,6 +442,15 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
     return info.Env().Undefined();
   }
 
+  /** seek({ epoch, batch, position, token }): cancels what is queued, then continues from that cursor. */
+  Napi::Value Seek(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) throw_engine_error(env, "object_in_use", "the loader stream is closed");
+    thread_->cancel_and_wait();  // no job runs next() after this, so the cursor is ours
+    stream_->seek(cursor_of(info[0].As<Napi::Object>()));
+    return env.Undefined();
+  }
+
   /** Cancels queued batches and joins the thread (what is queued is still delivered, as cancelled). */
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (thread_) thread_->stop();
@@ -467,6 +480,7 @@ Napi::Object info_to_js(Napi::Env env, const Job& job) {
   out.Set("tokens", Napi::Number::New(env, double(batch.tokens)));
   out.Set("endOfEpoch", Napi::Boolean::New(env, batch.end_of_epoch));
   out.Set("bytes", Napi::Number::New(env, double(batch.bytes)));
+  out.Set("gatherMs", Napi::Number::New(env, batch.gather_seconds * 1000));
   Napi::Object end = Napi::Object::New(env);
   end.Set("epoch", Napi::Number::New(env, double(batch.end.epoch)));
   end.Set("batch", Napi::Number::New(env, double(batch.end.batch)));

@@ -2,6 +2,7 @@
 #include "loader/batch_stream.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/error.hpp"
 #include "loader/gather.hpp"
@@ -77,6 +78,7 @@ void BatchStream::next_epoch() {
 }
 
 BatchInfo BatchStream::next(uint8_t* destination) {
+  const auto started = std::chrono::steady_clock::now();
   BatchInfo info;
   const size_t batch_size = settings_.batch_size;
   for (;;) {
@@ -132,6 +134,7 @@ BatchInfo BatchStream::next(uint8_t* destination) {
   cursor_.batch++;
   if (info.end_of_epoch) next_epoch();
   info.end = cursor_;
+  info.gather_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return info;
 }
 

@@ -59,6 +59,7 @@ struct BatchInfo {
   StreamCursor end;          // where the next batch starts
   std::vector<size_t> used;  // bytes used, per layout region
   size_t bytes = 0;          // sum of `used`
+  double gather_seconds = 0; // time the gather (or packing) took on the thread
 };
 
 class BatchStream {
@@ -73,6 +74,9 @@ class BatchStream {
 
   /** Gathers the next batch into `destination` (layout().total_bytes bytes); done when the epochs are over. */
   BatchInfo next(uint8_t* destination);
+
+  /** Moves the cursor (no call of next() may be running). */
+  void seek(const StreamCursor& cursor) { cursor_ = cursor; }
 
  private:
   const std::vector<uint32_t>& order_for(uint64_t epoch);

@@ -159,8 +159,10 @@ async function runImport(parsed: ParsedArguments, io: CommandIo): Promise<number
     const input = file === '-' ? io.stdin : createReadStream(file);
     const lines = createInterface({ input, crlfDelay: Infinity });
     let lineNumber = 0;
+    let bytesRead = 0; // of the lines taken so far (the stream itself reads ahead)
     for await (const raw of lines) {
       lineNumber++;
+      bytesRead += Buffer.byteLength(raw) + 1;
       const text = lineNumber === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       if (text.trim() === '') continue;
       tally.lines++;
@@ -207,8 +209,7 @@ async function runImport(parsed: ParsedArguments, io: CommandIo): Promise<number
         }
       }
       if (writer.hasStopped) break;
-      const bytes = (input as { bytesRead?: number }).bytesRead ?? 0;
-      progress.update(writer.counts.steps + writer.counts.outcomes, bytes);
+      progress.update(writer.counts.steps + writer.counts.outcomes, bytesRead);
     }
     lines.close();
     if (stopLine === undefined) await finishGroup();

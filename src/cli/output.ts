@@ -4,6 +4,7 @@
  * files written whole. A closed pipe (`replaydb sql … | head`) ends the output quietly.
  */
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 
 /** Writes every chunk to `stream`, waiting for 'drain' when its buffer is full. */
@@ -30,6 +31,5 @@ export async function writeBytesToFile(path: string, bytes: Uint8Array, stdout: 
     if (!stdout.write(bytes)) await once(stdout, 'drain');
     return;
   }
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(path, bytes);
 }

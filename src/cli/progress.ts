@@ -61,7 +61,8 @@ export class ImportProgress {
       line += `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
     }
     line += `${formatCount(this.rows)} rows, ${formatCount(Math.round(rate))} rows/s`;
-    const width = this.stderr.columns ?? 80;
+    const columns = this.stderr.columns ?? 0;
+    const width = columns >= 20 ? columns : 80; // a pseudo-terminal may report 0 columns
     this.stderr.write(`\r${line.slice(0, width - 1)}\x1b[K`);
     this.drawn = true;
   }

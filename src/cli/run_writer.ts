@@ -9,7 +9,8 @@
  * - If the steps statement fails anyway, nothing of the batch is in; its runs are retried
  *   one by one to find the failing run, which is reported and skipped. If the outcomes
  *   statement fails, the batch's steps are deleted again (the ids were new, so the delete
- *   touches no other rows) and the runs are retried one by one the same way.
+ *   touches no other rows) and the runs are retried one by one the same way. An error
+ *   about the database itself (I/O, corruption, a closed handle) ends the import instead.
  * - A run whose id already has steps or an outcome in the database is already imported:
  *   re-importing a file skips it (the importer asks `isPresent` before `add`).
  *
@@ -17,6 +18,7 @@
  * the database's worker thread.
  */
 import type { Database } from '../database.js';
+import { SqlError, type SqlErrorCode } from '../sql/sql_error.js';
 import { CliError } from './cli_errors.js';
 import type { TrajectoryRun } from './trajectory_lines.js';
 
@@ -69,6 +71,9 @@ export interface WriteCounts {
 }
 
 const MAX_RUNS_PER_BATCH = 1000;
+
+/** Errors about the database rather than a run's data: they end the import. */
+const FATAL_CODES = new Set<SqlErrorCode>(['io_error', 'data_corrupted', 'connection_closed', 'out_of_memory', 'internal_error', 'lock_not_available', 'read_only_sql_transaction']);
 
 export class RunWriter {
   readonly counts: WriteCounts = { runs: 0, steps: 0, outcomes: 0, failedRuns: 0 };
@@ -191,6 +196,8 @@ export class RunWriter {
   }
 
   private fail(run: TrajectoryRun, error: unknown): void {
+    // A broken database is not a bad run: stop the import instead of failing every run.
+    if (!(error instanceof SqlError) || FATAL_CODES.has(error.code)) throw error;
     this.counts.failedRuns++;
     this.present.delete(run.id);
     if (this.options.stopOnFailure) this.stopped = true;

@@ -4,7 +4,6 @@
  * file. Several statements separated by `;` run in order and stop at the first error;
  * each statement is durable once it has run.
  */
-import { readFileSync } from 'node:fs';
 import type { Result } from '../result/result.js';
 import { expectPositionals, hasFlag, integerOption, optionValue, optionValues, UsageError, type ParsedArguments } from './arguments.js';
 import { BRANCH_OPTION, EXIT_OK, HELP_OPTION, type Command, type CommandIo } from './command.js';
@@ -63,7 +62,7 @@ async function runSql(parsed: ParsedArguments, io: CommandIo): Promise<number> {
   if (formats > 1) throw new UsageError('choose one output format: --json, --csv or --arrow', 'see "replaydb sql --help"');
   const format: TextFormat = hasFlag(parsed, 'json') ? 'json' : hasFlag(parsed, 'csv') ? 'csv' : 'table';
   const maxWidth = integerOption(parsed, 'max-width', DEFAULT_MAX_WIDTH, 'sql');
-  const sql = queryArgument === '-' ? readFileSync(0, 'utf8') : queryArgument;
+  const sql = queryArgument === '-' ? await readAll(io.stdin) : queryArgument;
   const statements = allStatements(sql);
   if (statements.length === 0) throw new UsageError('no SQL statement given', 'see "replaydb sql --help"');
   const params = parameterValues(optionValues(parsed, 'param'), 'sql');
@@ -91,4 +90,11 @@ async function runSql(parsed: ParsedArguments, io: CommandIo): Promise<number> {
     await db.close();
   }
   return EXIT_OK;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  stream.setEncoding('utf8');
+  for await (const chunk of stream) text += chunk as string;
+  return text;
 }

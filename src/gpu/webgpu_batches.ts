@@ -10,8 +10,10 @@
  * validity), sized for the largest batch, with STORAGE | COPY_SRC | COPY_DST usage, and
  * `release()` returns them for a later batch. Work the caller submitted on them before
  * release() is ordered before the copy that refills them (one queue), so releasing right
- * after submitting a kernel that reads them is safe. Buffers of batches not released when
- * the loop ends are destroyed when they are released.
+ * after submitting a kernel that reads them is safe. The staging ring and the pool belong
+ * to the loader and its device and are kept from one loop to the next (a loop per epoch
+ * allocates nothing after the first); they go when the loader is collected, when a loop
+ * over another device replaces them, or when a loop fails.
  *
  * GPU types and layout: see gpuColumnType() below and README, "Batches on the GPU".
  */
@@ -71,6 +73,13 @@ export interface WebGPUBatch {
   bytes: number;
   /** Token batches: non-padding tokens. */
   tokens: number;
+  /**
+   * gatherMs: time the background thread spent gathering this batch into its staging
+   * buffer. gpuWaitMs: time the iterator's next() that delivered it spent waiting for the
+   * GPU to finish with a staging buffer (backpressure from work already submitted), so
+   * that a training loop can tell waiting for data from waiting for its own kernels.
+   */
+  timing: { gatherMs: number; gpuWaitMs: number };
   /** One storage buffer per column (token batches: input_ids, loss_mask, position_ids, sequence_ids). */
   buffers: Record<string, GPUBufferLike>;
   /** Per column with NULLs: u32 per row, 1 = present. */
@@ -146,20 +155,42 @@ export async function* webgpuBatches(open: () => Promise<LoaderStream>, device: 
     name: stream.seqLen > 0 ? TOKEN_OUTPUTS[region.column]! : stream.columns[region.column]!.name,
     validity: region.kind === 'validity',
   }));
-  let ring: StagingRing | undefined;
-  let sets: StorageSets | undefined;
+  let resources = cachedResources.get(stream.native);
+  if (resources && resources.device !== device) {
+    releaseResources(resources);
+    resources = undefined;
+  }
   let unguard = (): unknown => undefined;
-  const inFlight: { promise: Promise<NativeBatchInfo>; slot: StagingSlot }[] = [];
+  const inFlight: { promise: Promise<NativeBatchInfo>; slot: StagingSlot; submittedAt: number }[] = [];
+  const cleanup: (() => void)[] = [];
+  let broken = false;
   try {
-    ring = new StagingRing(device, layout.totalBytes, prefetch + 1, `${label} staging`);
-    sets = new StorageSets(device, targets, label);
+    if (!resources) {
+      resources = { device, ring: new StagingRing(device, layout.totalBytes, prefetch + 1, `${label} staging`), sets: new StorageSets(device, targets, label) };
+      cachedResources.set(stream.native, resources);
+    }
+    const { ring, sets } = resources;
     unguard = guardDeviceDestroy(device, () => stream.native.close());
+    // Keep `prefetch` batches gathering whenever staging buffers are mapped: on every call,
+    // and as soon as the GPU hands a staging buffer back.
+    let finished = false;
+    const submit = (slot: StagingSlot) => inFlight.push({ promise: stream.native.next(slot.range!), slot, submittedAt: performance.now() });
+    const topUp = () => {
+      for (let slot: StagingSlot | undefined; !finished && inFlight.length < prefetch && (slot = ring.tryTake()); ) submit(slot);
+    };
+    ring.onReady = topUp;
+    cleanup.push(() => {
+      finished = true;
+      ring.onReady = undefined;
+    });
     for (;;) {
-      while (inFlight.length < prefetch) {
-        const slot = await ring.take();
-        inFlight.push({ promise: stream.native.next(slot.range!), slot });
-      }
-      const { promise, slot } = inFlight.shift()!;
+      const waitStart = performance.now();
+      topUp();
+      // With every staging buffer still being read by the GPU, wait for one: backpressure.
+      if (inFlight.length === 0) submit(await ring.take());
+      const { promise, slot, submittedAt } = inFlight.shift()!;
+      // Time waited before the batch could even start gathering was the GPU's, not the data's.
+      const gpuWaitMs = Math.max(0, submittedAt - waitStart);
       const info = await promise;
       // From here the thread no longer touches slot.range: the slot may be unmapped.
       if (info.done) {
@@ -176,20 +207,47 @@ export async function* webgpuBatches(open: () => Promise<LoaderStream>, device: 
       }
       device.queue.submit([encoder.finish()]);
       ring.remap(slot);
-      yield makeBatch(info, set, targets, stream, sets);
+      yield makeBatch(info, set, targets, stream, sets, gpuWaitMs);
     }
+  } catch (error) {
+    broken = true;
+    throw error;
   } finally {
-    // Stop the thread before any staging buffer is unmapped or destroyed (staging_ring.ts).
+    for (const step of cleanup) step();
+    // Stop the thread before any staging buffer is unmapped, reused or destroyed (staging_ring.ts).
     stream.native.cancelAndWait();
-    for (const entry of inFlight) entry.promise.catch(() => undefined);
+    for (const entry of inFlight) {
+      entry.promise.catch(() => undefined);
+      resources?.ring.putBack(entry.slot); // still mapped, and no job writes into it any more
+    }
     unguard();
-    stream.finish();
-    sets?.close();
-    await ring?.destroy();
+    stream.finish(broken);
+    if (broken && resources) {
+      cachedResources.delete(stream.native);
+      releaseResources(resources);
+    }
   }
 }
 
-function makeBatch(info: NativeBatchInfo, set: GPUBufferLike[], targets: RegionTarget[], stream: LoaderStream, sets: StorageSets): WebGPUBatch {
+/**
+ * Staging rings and storage-buffer pools, kept from loop to loop of the same loader (keyed
+ * by its native stream) so that a loop per epoch allocates nothing after the first.
+ */
+interface GpuResources {
+  device: GPUDeviceLike;
+  ring: StagingRing;
+  sets: StorageSets;
+}
+
+const cachedResources = new WeakMap<object, GpuResources>();
+
+function releaseResources(resources: GpuResources): void {
+  resources.ring.onReady = undefined;
+  resources.sets.close();
+  void resources.ring.destroy();
+}
+
+function makeBatch(info: NativeBatchInfo, set: GPUBufferLike[], targets: RegionTarget[], stream: LoaderStream, sets: StorageSets, gpuWaitMs: number): WebGPUBatch {
   const buffers: Record<string, GPUBufferLike> = {};
   const validity: Record<string, GPUBufferLike> = {};
   const columns: Record<string, WebGPUColumnLayout> = {};
@@ -211,6 +269,7 @@ function makeBatch(info: NativeBatchInfo, set: GPUBufferLike[], targets: RegionT
     endOfEpoch: info.endOfEpoch,
     bytes: info.bytes,
     tokens: info.tokens,
+    timing: { gatherMs: info.gatherMs, gpuWaitMs },
     buffers,
     validity,
     layout: { size: info.size, batchRows: stream.layout.batchRows, seqLen: stream.seqLen, columns },

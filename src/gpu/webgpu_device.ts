@@ -26,6 +26,8 @@ interface WebGPUPackage {
   globals: Record<string, unknown>;
 }
 
+const instances = new WeakMap<object, unknown>();
+
 /** A device, or the reason there is none (no `webgpu` package, or no adapter: no GPU and no Vulkan driver). */
 export async function openWebGPU(): Promise<OpenedDevice | { reason: string }> {
   let gpu: WebGPUPackage;
@@ -38,10 +40,14 @@ export async function openWebGPU(): Promise<OpenedDevice | { reason: string }> {
   for (const [name, value] of Object.entries(gpu.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
-  const adapter = await gpu.create([]).requestAdapter();
+  // Dawn's device needs its GPU instance alive (its events are processed through it), so
+  // the instance lives as long as the device.
+  const instance = gpu.create([]);
+  const adapter = await instance.requestAdapter();
   if (!adapter) return { reason: 'no WebGPU adapter (no GPU, and no Vulkan driver such as Mesa lavapipe)' };
   const info = adapter.info ?? {};
   const device = (await adapter.requestDevice()) as GPUComputeDeviceLike;
+  instances.set(device, instance);
   const name = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') + (info.description ? ` (${info.description})` : '');
   const software = /llvmpipe|lavapipe|swiftshader|software|cpu/i.test(`${info.description ?? ''} ${info.device ?? ''} ${info.architecture ?? ''}`);
   return { device, adapter: name || 'unknown adapter', software };

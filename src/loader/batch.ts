@@ -40,6 +40,8 @@ export class Batch {
   readonly endOfEpoch: boolean;
   /** Bytes gathered for this batch. */
   readonly bytes: number;
+  /** Milliseconds the background thread spent gathering it (while earlier batches were in use). */
+  readonly gatherMs: number;
   /** Token batches: tokens per row; 0 for row batches. */
   readonly seqLen: number;
   /** Token batches: tokens that are not padding. */
@@ -64,6 +66,7 @@ export class Batch {
     this.index = info.batch;
     this.endOfEpoch = info.endOfEpoch;
     this.bytes = info.bytes;
+    this.gatherMs = info.gatherMs;
     this.seqLen = seqLen;
     this.tokens = info.tokens;
     this.columns = {};

@@ -56,8 +56,13 @@ export interface LoaderStream {
   bigint: boolean;
   /** Records that the batch `info` was handed to the user (state() moves past it). */
   delivered(info: NativeBatchInfo): void;
-  /** Closes the native stream (after cancelAndWait) and lets the loader start again. */
-  finish(): void;
+  /**
+   * Ends the loop: cancels what is queued and waits until the thread no longer writes
+   * (cancelAndWait), then lets the loader start again. The native stream is kept for the
+   * next loop (which seeks it to state()); `discard` closes it instead (e.g. after its
+   * device was destroyed).
+   */
+  finish(discard?: boolean): void;
 }
 
 const ZERO_CURSOR: LoaderCursor = { epoch: 0, batch: 0, position: 0, token: 0 };
@@ -79,6 +84,10 @@ export class DataLoader implements AsyncIterable<Batch> {
   private prepared: Promise<Prepared> | undefined;
   private query: LoaderState['query'] | undefined;
   private active = false;
+  /** Native streams (each with its thread), kept from loop to loop; one per target. */
+  private readonly streams = new Map<'host' | 'gpu', NativeBatchStream>();
+  /** Host batch buffers handed back by release() or left over by a loop, for the next batches. */
+  private readonly hostBuffers: ArrayBuffer[] = [];
 
   /** @internal use db.dataloader(sql, params) */
   constructor(
@@ -179,12 +188,12 @@ export class DataLoader implements AsyncIterable<Batch> {
   /** Rows the query returned, items per epoch for this rank (rows or trajectories) and batches per epoch. */
   async info(): Promise<{ rows: number; items: number; itemsPerEpoch: number; batchesPerEpoch: number }> {
     const prepared = await this.prepare();
-    const stream = new (nativeLoader().NativeBatchStream)(prepared.data, this.streamSettings('host'));
-    try {
-      return { rows: prepared.query.rows, items: prepared.query.items, itemsPerEpoch: stream.epochItems(), batchesPerEpoch: stream.epochBatches() };
-    } finally {
-      stream.close();
+    let stream = this.streams.get('host');
+    if (!stream) {
+      stream = new (nativeLoader().NativeBatchStream)(prepared.data, this.streamSettings('host'));
+      this.streams.set('host', stream);
     }
+    return { rows: prepared.query.rows, items: prepared.query.items, itemsPerEpoch: stream.epochItems(), batchesPerEpoch: stream.epochBatches() };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {
@@ -205,7 +214,14 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.active = true;
     try {
       const prepared = await this.prepare();
-      const stream = new (nativeLoader().NativeBatchStream)(prepared.data, this.streamSettings(target));
+      let stream = this.streams.get(target);
+      if (stream) {
+        stream.seek(this.cursor);
+      } else {
+        stream = new (nativeLoader().NativeBatchStream)(prepared.data, this.streamSettings(target));
+        this.streams.set(target, stream);
+      }
+      const native = stream;
       return {
         native: stream,
         layout: stream.layout(),
@@ -217,8 +233,12 @@ export class DataLoader implements AsyncIterable<Batch> {
           this.cursor = { ...info.end };
           this.batchesDelivered++;
         },
-        finish: () => {
-          stream.close();
+        finish: (discard = false) => {
+          native.cancelAndWait();
+          if (discard) {
+            native.close();
+            if (this.streams.get(target) === native) this.streams.delete(target);
+          }
           this.active = false;
         },
       };
@@ -231,7 +251,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   private async *hostBatches(): AsyncGenerator<Batch> {
     const stream = await this.open('host');
     const { layout, prefetch } = stream;
-    const free: ArrayBuffer[] = [];
+    const free = this.hostBuffers;
     const inFlight: { promise: Promise<NativeBatchInfo>; buffer: ArrayBuffer }[] = [];
     try {
       for (;;) {
@@ -246,9 +266,13 @@ export class DataLoader implements AsyncIterable<Batch> {
         yield new Batch(info, buffer, layout, stream.columns, stream.seqLen, stream.bigint, () => free.push(buffer));
       }
     } finally {
-      // Batches still being gathered are cancelled; their buffers are simply dropped.
+      // Batches still being gathered are cancelled; once the thread has stopped writing,
+      // their buffers go back to the pool for the next loop.
       stream.native.cancelAndWait();
-      for (const entry of inFlight) entry.promise.catch(() => undefined);
+      for (const entry of inFlight) {
+        entry.promise.catch(() => undefined);
+        free.push(entry.buffer);
+      }
       stream.finish();
     }
   }

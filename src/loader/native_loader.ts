@@ -87,6 +87,8 @@ export interface NativeBatchInfo {
   tokens: number;
   endOfEpoch: boolean;
   bytes: number;
+  /** Milliseconds the prefetch thread spent gathering (or packing) this batch. */
+  gatherMs: number;
   end: NativeCursor;
   /** Bytes used per layout region. */
   used: number[];
@@ -100,6 +102,8 @@ export interface NativeBatchStream {
   next(destination: ArrayBuffer): Promise<NativeBatchInfo>;
   /** Cancels queued batches and returns once the thread no longer writes into any destination. */
   cancelAndWait(): void;
+  /** Cancels what is queued and continues from `cursor` (a stream is reused by every loop over its loader). */
+  seek(cursor: NativeCursor): void;
   close(): void;
 }
 
