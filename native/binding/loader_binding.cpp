@@ -4,16 +4,16 @@
 //                                        over the Result's external ArrayBuffers)
 //     .indexTrajectories(id, step, role) groups rows into trajectories (token batches)
 //     .configureTokens(spec)             role templates, tokenizer output, seqLen, packing
-//   new NativeBatchStream(data, settings) a cursor over the data with its own prefetch thread
+//   new NativeBatchStream(data, settings) a cursor over the data with its own prefetch threads
 //     .layout(), .epochItems(), .epochBatches()
-//     .next(destination: ArrayBuffer) → Promise<batch info>   gathers on the thread
+//     .next(destination: ArrayBuffer) → Promise<batch info>   gathers on the threads
 //     .cancelAndWait(), .seek(cursor), .close()
 //   loaderOrder(items, epoch, shuffle, seed, rank, worldSize, pad) → Uint32Array
 //
-// Lifetimes (the invariants that make writing from the prefetch thread safe):
+// Lifetimes (the invariants that make writing from the prefetch threads safe):
 //  - Source buffers: NativeLoaderData holds references to the typed arrays it reads, a
 //    stream holds a reference to its NativeLoaderData, and every job in flight holds a
-//    reference to its stream. So nothing the thread reads can be collected while it reads.
+//    reference to its stream. So nothing the threads read can be collected while they read.
 //  - Destination: a job holds a reference to its destination ArrayBuffer until the job has
 //    been delivered back on the JS thread, so it cannot be collected. It can still be
 //    detached by its owner: a WebGPU mapped range is detached by GPUBuffer.unmap() (or by
@@ -22,7 +22,7 @@
 //    cancelAndWait() has returned: after that call no job writes again (queued jobs are
 //    delivered as cancelled without touching their destination). src/gpu/staging_ring.ts
 //    keeps to this, including when the device is destroyed mid-iteration.
-//  - Teardown: an environment cleanup hook stops and joins a stream's thread before Node
+//  - Teardown: an environment cleanup hook stops and joins a stream's threads before Node
 //    frees anything, and the stream's finalizer does the same when it is collected (which
 //    cannot happen while a job is in flight).
 #include "binding/loader_binding.hpp"
@@ -47,6 +47,13 @@ using loader::BatchStream;
 using loader::LoaderData;
 using loader::StreamCursor;
 using loader::StreamSettings;
+
+/**
+ * Threads that gather a stream's batches. The pool can gather several batches at once, but
+ * on the 2-core build machine a second thread made no gather faster (shuffled 512-byte rows
+ * stayed at 4–5 GB/s: memory-bound) and slowed gathers in order (6–8 GB/s to 4–7), so one.
+ */
+constexpr size_t kGatherThreads = 1;
 
 const napi_type_tag kLoaderDataTag = {0x7265706c61796462ull, 0x6c6f616465726461ull};
 
@@ -333,7 +340,7 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
       link_ = new DeliveryLink();
       delivery_ = Delivery::New(env, "replaydb.loader", 0, 1, nullptr, &DeliveryLink::OnDeliveryFinalized, link_);
       delivery_.Unref(env);
-      thread_ = std::make_unique<loader::PrefetchThread>();
+      thread_ = std::make_unique<loader::PrefetchThread>(kGatherThreads);
       env_ = env;
       napi_add_env_cleanup_hook(env, &NativeBatchStream::OnEnvCleanup, this);
       hooked_ = true;
@@ -398,7 +405,7 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
     return guarded(info.Env(), [&] { return Napi::Number::New(info.Env(), double(stream_->epoch_batches())); });
   }
 
-  /** next(destination: ArrayBuffer) → Promise<info>: the next batch, gathered on the prefetch thread. */
+  /** next(destination: ArrayBuffer) → Promise<info>: the next batch, gathered on the prefetch threads. */
   Napi::Value Next(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closed_) throw_engine_error(env, "object_in_use", "the loader stream is closed");
@@ -413,30 +420,35 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
     job->destination = static_cast<uint8_t*>(destination.Data());
     Napi::Promise promise = job->deferred.Promise();
     if (pending_++ == 0) delivery_.Ref(env);
-    thread_->submit([stream = stream_, delivery = delivery_, job](bool cancelled) {
-      if (cancelled) {
-        job->cancelled = true;
-      } else {
-        try {
-          job->info = stream->next(job->destination);
-        } catch (const EngineError& error) {
-          job->failed = true;
-          job->error_code = error.code();
-          job->error_message = error.what();
-        } catch (const std::exception& error) {
-          job->failed = true;
-          job->error_code = "internal_error";
-          job->error_message = error.what();
-        }
+    auto guard = [job](auto&& step) {
+      try {
+        step();
+      } catch (const EngineError& error) {
+        job->failed = true;
+        job->error_code = error.code();
+        job->error_message = error.what();
+      } catch (const std::exception& error) {
+        job->failed = true;
+        job->error_code = "internal_error";
+        job->error_message = error.what();
       }
-      // The queue is unbounded, so this never blocks; it fails only while Node tears the
-      // environment down, when the job can no longer be delivered (and is left behind).
-      delivery.NonBlockingCall(job);
-    });
+    };
+    // Plans run in order (they move the cursor); gathers of different batches in parallel.
+    thread_->submit(
+        [stream = stream_, job, guard](bool cancelled) {
+          if (cancelled) job->cancelled = true;
+          else guard([&] { job->info = stream->plan(job->destination); });
+        },
+        [stream = stream_, delivery = delivery_, job, guard](bool) {
+          if (!job->cancelled && !job->failed) guard([&] { stream->gather(job->info, job->destination); });
+          // The queue is unbounded, so this never blocks; it fails only while Node tears the
+          // environment down, when the job can no longer be delivered (and is left behind).
+          delivery.NonBlockingCall(job);
+        });
     return promise;
   }
 
-  /** Cancels queued batches and blocks until the thread has stopped writing (see the file comment). */
+  /** Cancels queued batches and blocks until the threads have stopped writing (see the file comment). */
   Napi::Value CancelAndWait(const Napi::CallbackInfo& info) {
     if (thread_) thread_->cancel_and_wait();
     return info.Env().Undefined();
@@ -451,7 +463,7 @@ class NativeBatchStream : public Napi::ObjectWrap<NativeBatchStream> {
     return env.Undefined();
   }
 
-  /** Cancels queued batches and joins the thread (what is queued is still delivered, as cancelled). */
+  /** Cancels queued batches and joins the threads (what is queued is still delivered, as cancelled). */
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (thread_) thread_->stop();
     closed_ = true;

@@ -82,26 +82,7 @@ Chunk run_probe_side(const PlanNode& node, const Chunk& right, const std::vector
     if (!remap_to_table(*copy, probe.columns)) return execute_plan(probe, context);
     probes.push_back(std::move(copy));
   }
-  auto keys = std::make_shared<SubqueryKeys>();
-  std::vector<Datum> columns;
-  for (const Column& column : build_keys) {
-    Datum datum;
-    datum.view = column.view();
-    columns.push_back(datum);
-  }
-  std::string key;
-  for (size_t row = 0; row < right.rows; row++) {
-    key.clear();
-    bool has_null = false;
-    for (const Datum& column : columns) {
-      if (column.is_null(row)) {
-        has_null = true;
-        break;
-      }
-      append_key(key, column, row);
-    }
-    if (!has_null) keys->keys.insert(key);
-  }
+  std::shared_ptr<SubqueryKeys> keys = build_subquery_keys(build_keys, right.rows);
   auto semi_join = std::make_unique<Expression>();
   semi_join->kind = ExpressionKind::InSubquery;
   semi_join->type = DataType{TypeId::Boolean, 0};

@@ -55,31 +55,7 @@ void attach(PlanNode& node, const std::vector<SubqueryResult>& results) {
 
 SubqueryResult summarise(const Chunk& chunk) {
   SubqueryResult result;
-  auto keys = std::make_shared<SubqueryKeys>();
-  std::vector<Datum> columns;
-  for (const Column& column : chunk.columns) {
-    Datum datum;
-    datum.view = column.view();
-    columns.push_back(datum);
-  }
-  std::string key;
-  for (size_t row = 0; row < chunk.rows; row++) {
-    key.clear();
-    bool has_null = false;
-    for (const Datum& column : columns) {
-      if (column.is_null(row)) {
-        has_null = true;
-        break;
-      }
-      append_key(key, column, row);
-    }
-    if (has_null) {
-      keys->has_null = true;
-    } else {
-      keys->keys.insert(key);
-    }
-  }
-  keys->rows = chunk.rows;
+  auto keys = build_subquery_keys(chunk.columns, chunk.rows);
   result.keys = std::move(keys);
   if (chunk.rows > 1) {
     result.scalar_error = "more than one row returned by a subquery used as an expression";

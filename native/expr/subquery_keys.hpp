@@ -2,6 +2,7 @@
 // of encoded keys that each outer row probes (a hash semi-join evaluated as an expression,
 // so it works anywhere an expression may appear: WHERE, SELECT, CASE, under OR or NOT).
 #pragma once
+#include <memory>
 #include <string>
 #include <unordered_set>
 
@@ -16,6 +17,9 @@ struct SubqueryKeys {
   /** Rows the sub-plan returned: EXISTS with no correlation asks only whether this is > 0. */
   size_t rows = 0;
 };
+
+/** The key set of `rows` rows of `columns` (each row's key: all its columns; NULL keys set has_null). */
+std::shared_ptr<SubqueryKeys> build_subquery_keys(const std::vector<Column>& columns, size_t rows);
 
 /** Appends the key encoding of row `row` of `datum` (shared by build and probe sides). */
 void append_key(std::string& key, const Datum& datum, size_t row);

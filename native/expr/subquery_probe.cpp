@@ -23,6 +23,31 @@ void append_key(std::string& key, const Datum& datum, size_t i) {
   key.append(reinterpret_cast<const char*>(view.fixed(row)), view.type.width());
 }
 
+std::shared_ptr<SubqueryKeys> build_subquery_keys(const std::vector<Column>& columns, size_t rows) {
+  auto keys = std::make_shared<SubqueryKeys>();
+  std::vector<Datum> views(columns.size());
+  for (size_t c = 0; c < columns.size(); c++) views[c].view = columns[c].view();
+  std::string key;
+  for (size_t row = 0; row < rows; row++) {
+    key.clear();
+    bool has_null = false;
+    for (const Datum& column : views) {
+      if (column.is_null(row)) {
+        has_null = true;
+        break;
+      }
+      append_key(key, column, row);
+    }
+    if (has_null) {
+      keys->has_null = true;
+    } else {
+      keys->keys.insert(key);
+    }
+  }
+  keys->rows = rows;
+  return keys;
+}
+
 Datum evaluate_in_subquery(const Expression& e, const Batch& batch) {
   if (!e.subquery_keys) throw EngineError("internal_error", "subquery was not evaluated before its expression");
   std::vector<Datum> probes;

@@ -25,7 +25,6 @@ BatchStream::BatchStream(std::shared_ptr<const LoaderData> data, const StreamSet
     layout_ = row_batch_layout(data_->columns, settings_.target, settings_.batch_size);
   }
   epoch_items_ = shard_size(items_, settings_.shard);
-  rows_.reserve(settings_.batch_size);
 }
 
 const std::vector<uint32_t>& BatchStream::order_for(uint64_t epoch) {
@@ -77,7 +76,7 @@ void BatchStream::next_epoch() {
   cursor_.token = 0;
 }
 
-BatchInfo BatchStream::next(uint8_t* destination) {
+BatchInfo BatchStream::plan(uint8_t* destination) {
   const auto started = std::chrono::steady_clock::now();
   BatchInfo info;
   const size_t batch_size = settings_.batch_size;
@@ -88,53 +87,62 @@ BatchInfo BatchStream::next(uint8_t* destination) {
       return info;
     }
     order_for(cursor_.epoch);
-    if (settings_.token_batches) {
-      const uint64_t remaining = remaining_rows(cursor_.position, cursor_.token);
-      if (remaining == 0 || (settings_.drop_last && remaining < batch_size)) {
-        next_epoch();
-        continue;
-      }
-    } else {
-      const uint64_t remaining = epoch_items_ - std::min<uint64_t>(cursor_.position, epoch_items_);
-      if (remaining == 0 || (settings_.drop_last && remaining < batch_size)) {
-        next_epoch();
-        continue;
-      }
+    const uint64_t remaining = settings_.token_batches ? remaining_rows(cursor_.position, cursor_.token)
+                                                       : epoch_items_ - std::min<uint64_t>(cursor_.position, epoch_items_);
+    if (remaining == 0 || (settings_.drop_last && remaining < batch_size)) {
+      next_epoch();
+      continue;
     }
     break;
   }
 
-  const std::vector<uint32_t>& order = order_;
   info.epoch = cursor_.epoch;
   info.batch = cursor_.batch;
   info.used.assign(layout_.regions.size(), 0);
   if (settings_.token_batches) {
+    // Packing carries state from batch to batch, so it all happens here, in order.
     PackCursor pack{cursor_.position, cursor_.token};
     auto region = [&](size_t index) { return reinterpret_cast<int32_t*>(destination + layout_.regions[index].offset); };
     const PackOutput out{region(0), region(1), region(2), region(3)};
-    info.size = packer_->pack(order, pack, batch_size, out, info.tokens);
+    info.size = packer_->pack(order_, pack, batch_size, out, info.tokens);
     cursor_.position = pack.item;
     cursor_.token = pack.token;
     for (size_t r = 0; r < 4; r++) info.used[r] = info.size * layout_.regions[r].row_bytes;
     const uint64_t remaining = remaining_rows(cursor_.position, cursor_.token);
     info.end_of_epoch = remaining == 0 || (settings_.drop_last && remaining < batch_size);
   } else {
+    // Row batches only pick their rows here; gather() copies them, possibly on another thread.
     const size_t count = std::min<uint64_t>(batch_size, epoch_items_ - cursor_.position);
-    rows_.assign(order.begin() + cursor_.position, order.begin() + cursor_.position + count);
-    for (size_t r = 0; r < layout_.regions.size(); r++) {
-      const Region& region = layout_.regions[r];
-      info.used[r] = gather_region(data_->columns[region.column], region, layout_.target, rows_.data(), count, destination);
-    }
+    info.rows.assign(order_.begin() + cursor_.position, order_.begin() + cursor_.position + count);
     info.size = count;
     cursor_.position += count;
     const uint64_t remaining = epoch_items_ - cursor_.position;
     info.end_of_epoch = remaining == 0 || (settings_.drop_last && remaining < batch_size);
   }
-  for (size_t used : info.used) info.bytes += used;
   cursor_.batch++;
   if (info.end_of_epoch) next_epoch();
   info.end = cursor_;
   info.gather_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return info;
+}
+
+void BatchStream::gather(BatchInfo& info, uint8_t* destination) const {
+  if (info.done) return;
+  const auto started = std::chrono::steady_clock::now();
+  if (!settings_.token_batches) {
+    for (size_t r = 0; r < layout_.regions.size(); r++) {
+      const Region& region = layout_.regions[r];
+      info.used[r] = gather_region(data_->columns[region.column], region, layout_.target, info.rows.data(), info.size, destination);
+    }
+  }
+  info.bytes = 0;
+  for (size_t used : info.used) info.bytes += used;
+  info.gather_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+BatchInfo BatchStream::next(uint8_t* destination) {
+  BatchInfo info = plan(destination);
+  gather(info, destination);
   return info;
 }
 

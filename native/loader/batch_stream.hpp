@@ -1,7 +1,7 @@
 // A stream of batches over a loader's data: the cursor that walks epochs, the rank's part
 // of each epoch (sharding.hpp), the batch boundaries (batch size, drop_last), and the gather
 // or token packing of each batch into a caller-given allocation (batch_layout.hpp). It runs
-// on the prefetch thread; one stream is used by one thread at a time.
+// on the prefetch threads: plan() on one at a time, in order; gather() on several at once.
 //
 // The cursor after a batch is the loader's resumable state: (epoch, batch, position,
 // token), where position counts items (rows, or trajectories for token batches) of the
@@ -60,6 +60,7 @@ struct BatchInfo {
   std::vector<size_t> used;  // bytes used, per layout region
   size_t bytes = 0;          // sum of `used`
   double gather_seconds = 0; // time the gather (or packing) took on the thread
+  std::vector<uint32_t> rows;  // row batches: the rows plan() picked, for gather()
 };
 
 class BatchStream {
@@ -74,6 +75,15 @@ class BatchStream {
 
   /** Gathers the next batch into `destination` (layout().total_bytes bytes); done when the epochs are over. */
   BatchInfo next(uint8_t* destination);
+
+  /**
+   * next() in two steps, so that batches can be gathered in parallel: plan() advances the
+   * cursor and picks the next batch's rows (token batches: packs it entirely); calls must
+   * be made one at a time, in batch order. gather() then copies a planned row batch into
+   * its destination; it only reads shared, immutable data, so several may run at once.
+   */
+  BatchInfo plan(uint8_t* destination);
+  void gather(BatchInfo& info, uint8_t* destination) const;
 
   /** Moves the cursor (no call of next() may be running). */
   void seek(const StreamCursor& cursor) { cursor_ = cursor; }
@@ -92,7 +102,6 @@ class BatchStream {
   size_t epoch_items_ = 0;
   uint64_t order_epoch_ = UINT64_MAX;
   std::vector<uint32_t> order_;
-  std::vector<uint32_t> rows_;  // scratch: the rows of one batch
   std::unique_ptr<TokenPacker> packer_;
   // Token batches: over the current order, suffix sums of stream lengths and non-empty streams.
   std::vector<uint64_t> suffix_tokens_;

@@ -239,6 +239,12 @@ class Database {
   void load_branch(const std::string& branch);
   void reset_state(const Manifest& manifest);
   void maybe_compact();
+  /**
+   * Publishes `next` (a changed copy of the current manifest) as the branch's new version:
+   * new id, parent, kind, message, an empty tail log; manifest, then the ref swap; then the
+   * state is reloaded from it. Pending changes must have been sealed first.
+   */
+  std::string publish_version(Manifest next, VersionKind kind, const std::string& message);
   std::string compact_locked(VersionKind kind, const std::string& message, bool only_when_needed);
 
   std::string path_;

@@ -78,18 +78,7 @@ bool Database::create_index(const std::string& table_name, IndexDefinition defin
       entry.segments[s].index_files.push_back(files[s]);
     }
   }
-  next.id = new_id();
-  next.parent = manifest_.id;
-  next.merge_parent.clear();
-  next.kind = VersionKind::Commit;
-  next.message = "create index " + definition.name;
-  next.time_micros = now_micros();
-  next.tail_log = new_tail_log();
-  write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
-  write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
-  const std::string old_log = tail_log_.path();
-  load_branch(branch_);
-  remove_file(old_log);
+  publish_version(std::move(next), VersionKind::Commit, "create index " + definition.name);
   return true;
 }
 
@@ -115,18 +104,7 @@ void Database::drop_index(const std::string& name, bool if_exists) {
     if (if_exists) return;
     throw EngineError("undefined_object", "index \"" + name + "\" does not exist");
   }
-  next.id = new_id();
-  next.parent = manifest_.id;
-  next.merge_parent.clear();
-  next.kind = VersionKind::Commit;
-  next.message = "drop index " + name;
-  next.time_micros = now_micros();
-  next.tail_log = new_tail_log();
-  write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
-  write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
-  const std::string old_log = tail_log_.path();
-  load_branch(branch_);
-  remove_file(old_log);
+  publish_version(std::move(next), VersionKind::Commit, "drop index " + name);
 }
 
 }  // namespace replaydb
