@@ -93,6 +93,8 @@ export interface RunOptions {
   repetitions: number;
   /** From --only: workload or case names, and system names; an empty list keeps everything. */
   only: { cases: string[]; systems: string[] };
+  /** From --publish: also rewrite README's Benchmarks section and docs/bench/latest.svg. */
+  publish?: boolean;
 }
 
 /** Seconds since `start` (from process.hrtime.bigint()). */

@@ -8,9 +8,12 @@
  *                    curation, curation/seed_curation, …) and these systems (replaydb,
  *                    better-sqlite3, better-sqlite3/txn, duckdb, jsonl, …)
  *   --repetitions N  timed repetitions per system (default 5, 3 with --quick)
+ *   --publish        also write docs/bench/latest.svg and README's Benchmarks section (bench/publish.ts)
+ *   --micro          run the micro-benchmarks of native kernels instead (bench/micro/run.ts)
  *
- * Prints an aligned table and writes bench/results/latest.json.
+ * Prints an aligned table and writes bench/results/latest.json and latest.svg (the ratio chart).
  */
+import { ratioChartSvg, writeChart } from './chart.js';
 import { proseCorpus } from './data.js';
 import {
   formatTable,
@@ -26,16 +29,19 @@ import {
   type SystemResult,
   type Workload,
 } from './harness.js';
+import { branchesWorkload } from './workloads/branches.js';
 import { curationWorkload } from './workloads/curation.js';
 import { ingestWorkload } from './workloads/ingest.js';
 import { loaderWorkload } from './workloads/loader.js';
 import { openWorkload } from './workloads/open.js';
+import { vectorWorkload } from './workloads/vector.js';
+import { describeMachine, describeRun, publishResults } from './publish.js';
 
-const WORKLOADS: Workload[] = [ingestWorkload, openWorkload, curationWorkload, loaderWorkload];
+const WORKLOADS: Workload[] = [ingestWorkload, openWorkload, curationWorkload, branchesWorkload, loaderWorkload, vectorWorkload];
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: node --expose-gc dist-test/bench/run.js [--quick] [--size N] [--only name,…] [--repetitions N]');
+  console.error('usage: node --expose-gc dist-test/bench/run.js [--quick] [--size N] [--only name,…] [--repetitions N] [--publish] | --micro [--quick]');
   const cases = WORKLOADS.flatMap((workload) => [workload.name, ...workload.caseNames.map((name) => `${workload.name}/${name}`)]);
   const systems = [...new Set(WORKLOADS.flatMap((workload) => workload.systemNames))];
   console.error(`  workloads/cases: ${cases.join(', ')}`);
@@ -45,6 +51,7 @@ function usage(message?: string): never {
 
 function parseArguments(argv: string[]): RunOptions {
   let quick = false;
+  let publish = false;
   let scale = 1;
   let repetitions: number | undefined;
   const only: RunOptions['only'] = { cases: [], systems: [] };
@@ -79,6 +86,9 @@ function parseArguments(argv: string[]): RunOptions {
           else usage(`--only: unknown workload, case or system "${name}"`);
         }
         break;
+      case '--publish':
+        publish = true;
+        break;
       case '--help':
       case '-h':
         usage();
@@ -86,10 +96,15 @@ function parseArguments(argv: string[]): RunOptions {
         usage(`unknown argument ${argument}`);
     }
   }
-  return { quick, scale, repetitions: repetitions ?? (quick ? 3 : 5), only };
+  return { quick, scale, repetitions: repetitions ?? (quick ? 3 : 5), only, publish };
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--micro')) {
+    const { runMicro } = await import('./micro/run.js');
+    await runMicro(process.argv.slice(2).filter((argument) => argument !== '--micro'));
+    return;
+  }
   const started = new Date();
   const options = parseArguments(process.argv.slice(2));
   process.on('exit', removeTemporaryRoot);
@@ -156,7 +171,7 @@ async function main(): Promise<void> {
   for (const skip of skipped) console.log(`skipped ${skip.system}${skip.case ? ` in ${skip.case}` : ''}: ${skip.reason}`);
 
   const finished = new Date();
-  const path = writeReport({
+  const report: Report = {
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     wallSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
@@ -168,8 +183,12 @@ async function main(): Promise<void> {
     results,
     skipped,
     data: { corpus: { source: corpus.source, files: corpus.files, paragraphs: corpus.paragraphs.length, bytes: corpus.bytes, fingerprint: corpus.fingerprint }, garbageCollectedBetweenRuns: hasGc },
-  });
-  console.log(`\nwrote ${path} (${((finished.getTime() - started.getTime()) / 1000).toFixed(1)} s in all)`);
+  };
+  const path = writeReport(report);
+  const svg = ratioChartSvg(results, `${describeRun(report)} · ${describeMachine(report)}`);
+  const chartPath = writeChart(svg);
+  console.log(`\nwrote ${path} and ${chartPath} (${((finished.getTime() - started.getTime()) / 1000).toFixed(1)} s in all)`);
+  if (options.publish) console.log(`published ${publishResults(report, svg).join(' and ')}`);
 }
 
 main().catch((error: unknown) => {

@@ -79,7 +79,11 @@ export class StagingRing {
       (): void => {
         this.mappings.delete(mapping);
         if (this.destroyed) return;
-        slot.range = slot.buffer.getMappedRange();
+        try {
+          slot.range = slot.buffer.getMappedRange();
+        } catch {
+          return; // the device went away between the mapping and this callback
+        }
         this.offer(slot);
       },
       (): void => {
@@ -105,7 +109,7 @@ export class StagingRing {
       waiter(slot);
     } else {
       this.ready.push(slot);
-      this.onReady?.();
+      this.onReady?.(); // must not throw: it runs in a promise callback nobody awaits
     }
   }
 }

@@ -74,7 +74,7 @@ export interface WebGPUBatch {
   /** Token batches: non-padding tokens. */
   tokens: number;
   /**
-   * gatherMs: time the background thread spent gathering this batch into its staging
+   * gatherMs: time a background thread spent gathering this batch into its staging
    * buffer. gpuWaitMs: time the iterator's next() that delivered it spent waiting for the
    * GPU to finish with a staging buffer (backpressure from work already submitted), so
    * that a training loop can tell waiting for data from waiting for its own kernels.
@@ -178,13 +178,22 @@ export async function* webgpuBatches(open: () => Promise<LoaderStream>, device: 
     const topUp = () => {
       for (let slot: StagingSlot | undefined; !finished && inFlight.length < prefetch && (slot = ring.tryTake()); ) submit(slot);
     };
-    ring.onReady = topUp;
+    // From a remap callback: an error (the stream closed under a destroyed device) waits for the loop.
+    let pendingError: unknown;
+    ring.onReady = () => {
+      try {
+        topUp();
+      } catch (error) {
+        pendingError ??= error;
+      }
+    };
     cleanup.push(() => {
       finished = true;
       ring.onReady = undefined;
     });
     for (;;) {
       const waitStart = performance.now();
+      if (pendingError !== undefined) throw pendingError;
       topUp();
       // With every staging buffer still being read by the GPU, wait for one: backpressure.
       if (inFlight.length === 0) submit(await ring.take());

@@ -1,6 +1,6 @@
 /**
  * A batch the dataloader delivers on the CPU: typed-array views over one reused buffer the
- * prefetch thread gathered the rows into (no per-row JS). Numbers come as typed arrays
+ * prefetch threads gathered the rows into (no per-row JS). Numbers come as typed arrays
  * (INT Int32Array, BIGINT and TIMESTAMP BigInt64Array, REAL Float32Array, DOUBLE
  * Float64Array, BOOLEAN Uint8Array of 0/1), VECTOR(n) as a Float32Array of size × n, TEXT
  * and JSONB (as JSON text) Arrow-style as `{ offsets, data }`; token batches as
@@ -40,7 +40,7 @@ export class Batch {
   readonly endOfEpoch: boolean;
   /** Bytes gathered for this batch. */
   readonly bytes: number;
-  /** Milliseconds the background thread spent gathering it (while earlier batches were in use). */
+  /** Milliseconds a background thread spent gathering it (while earlier batches were in use). */
   readonly gatherMs: number;
   /** Token batches: tokens per row; 0 for row batches. */
   readonly seqLen: number;

@@ -2,7 +2,7 @@
  * DataLoader: streams a query's rows in batches for training. The query runs once, through
  * the public execute path, the first time the loader starts; the loader then holds the
  * Result, whose native buffers pin the version it read. Batches are gathered from those
- * buffers by a native background thread (native/loader), `prefetch` batches ahead of the
+ * buffers by native background threads (native/loader), `prefetch` batches ahead of the
  * consumer, into reused host buffers (`for await … of loader`) or straight into mapped
  * WebGPU staging buffers (`loader.toWebGPU(device)`, src/gpu).
  *
@@ -146,7 +146,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     return this;
   }
 
-  /** Batches gathered ahead of the consumer by the background thread (default 2). */
+  /** Batches gathered ahead of the consumer by the background threads (default 2). */
   prefetch(batches: number): this {
     this.configurable('prefetch');
     if (!Number.isSafeInteger(batches) || batches < 1 || batches > 64) throw new RangeError(`prefetch must be an integer in [1, 64], not ${batches}`);
@@ -215,9 +215,12 @@ export class DataLoader implements AsyncIterable<Batch> {
     try {
       const prepared = await this.prepare();
       let stream = this.streams.get(target);
-      if (stream) {
-        stream.seek(this.cursor);
-      } else {
+      try {
+        stream?.seek(this.cursor);
+      } catch {
+        stream = undefined; // closed (its device was destroyed mid-loop): start a new one
+      }
+      if (!stream) {
         stream = new (nativeLoader().NativeBatchStream)(prepared.data, this.streamSettings(target));
         this.streams.set(target, stream);
       }
@@ -261,7 +264,10 @@ export class DataLoader implements AsyncIterable<Batch> {
         }
         const { promise, buffer } = inFlight.shift()!;
         const info = await promise;
-        if (info.done) break;
+        if (info.done) {
+          free.push(buffer);
+          break;
+        }
         stream.delivered(info);
         yield new Batch(info, buffer, layout, stream.columns, stream.seqLen, stream.bigint, () => free.push(buffer));
       }
@@ -322,30 +328,28 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   private async load(): Promise<Prepared> {
-    {
-      const result = await this.execute();
-      if (result.columns.length === 0) throw new SqlError('invalid_parameter', 'dataloader: the statement returns no rows to load (use a SELECT)');
-      const names = [...new Set(result.columns.map((column) => column.name))];
-      const data: ColumnData[] = names.map((name) => result.columnData(name));
-      const columns: LoaderColumn[] = names.map((name, index) => ({ name, type: data[index]!.type, dimension: data[index]!.dimension }));
-      const nativeData = new (nativeLoader().NativeLoaderData)(
-        data.map((column) => ({ type: column.type, dimension: column.dimension, length: column.length, data: column.data, offsets: column.offsets, validity: column.validity })),
-      );
-      let items = result.rowCount;
-      if (this.tokenOptions) {
-        items = configureTokenCorpus(nativeData, this.tokenOptions, (name) => names.indexOf(name), (index) => data[index]!);
-      }
-      const query = { fingerprint: queryFingerprint(this.sql, this.params), rows: result.rowCount, items };
-      if (this.pendingState) {
-        checkConfig(this.pendingState, this.config());
-        checkQuery(this.pendingState, query);
-        this.cursor = { ...this.pendingState.cursor };
-        this.batchesDelivered = this.pendingState.batchesDelivered;
-      }
-      this.query = query;
-      // The Result stays referenced by the typed arrays native code pinned, which keeps the
-      // version it read alive for as long as the loader is.
-      return { data: nativeData, columns, query };
+    const result = await this.execute();
+    if (result.columns.length === 0) throw new SqlError('invalid_parameter', 'dataloader: the statement returns no rows to load (use a SELECT)');
+    const names = [...new Set(result.columns.map((column) => column.name))];
+    const data: ColumnData[] = names.map((name) => result.columnData(name));
+    const columns: LoaderColumn[] = names.map((name, index) => ({ name, type: data[index]!.type, dimension: data[index]!.dimension }));
+    const nativeData = new (nativeLoader().NativeLoaderData)(
+      data.map((column) => ({ type: column.type, dimension: column.dimension, length: column.length, data: column.data, offsets: column.offsets, validity: column.validity })),
+    );
+    let items = result.rowCount;
+    if (this.tokenOptions) {
+      items = configureTokenCorpus(nativeData, this.tokenOptions, (name) => names.indexOf(name), (index) => data[index]!);
     }
+    const query = { fingerprint: queryFingerprint(this.sql, this.params), rows: result.rowCount, items };
+    if (this.pendingState) {
+      checkConfig(this.pendingState, this.config());
+      checkQuery(this.pendingState, query);
+      this.cursor = { ...this.pendingState.cursor };
+      this.batchesDelivered = this.pendingState.batchesDelivered;
+    }
+    this.query = query;
+    // The Result stays referenced by the typed arrays native code pinned, which keeps the
+    // version it read alive for as long as the loader is.
+    return { data: nativeData, columns, query };
   }
 }

@@ -87,7 +87,7 @@ export interface NativeBatchInfo {
   tokens: number;
   endOfEpoch: boolean;
   bytes: number;
-  /** Milliseconds the prefetch thread spent gathering (or packing) this batch. */
+  /** Milliseconds the prefetch threads spent planning and gathering (or packing) this batch. */
   gatherMs: number;
   end: NativeCursor;
   /** Bytes used per layout region. */
@@ -98,7 +98,7 @@ export interface NativeBatchStream {
   layout(): NativeLayout;
   epochItems(): number;
   epochBatches(): number;
-  /** Gathers the next batch into `destination` on the stream's prefetch thread. */
+  /** Gathers the next batch into `destination` on the stream's prefetch threads. */
   next(destination: ArrayBuffer): Promise<NativeBatchInfo>;
   /** Cancels queued batches and returns once the thread no longer writes into any destination. */
   cancelAndWait(): void;

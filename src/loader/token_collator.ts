@@ -3,7 +3,7 @@
  * token ids for language-model training. JS only prepares what is per role (the template
  * around each step, tokenized) and, with a pluggable tokenizer, the tokens of each step's
  * content; grouping, rendering, packing and the loss mask are native
- * (native/loader/token_packer.cpp) and run on the prefetch thread.
+ * (native/loader/token_packer.cpp) and run on a prefetch thread, one batch after another.
  *
  * A trajectory renders as its steps in step order, each as the template with `{role}` and
  * `{content}` filled in (default "<|{role}|>\n{content}\n"). The part of the template
