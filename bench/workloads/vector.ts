@@ -24,12 +24,18 @@
  *    WHERE, with the seed's `o.success = true` (~50% pass) and with `AND o.reward_score >
  *    0.9` (~5%), through executeSync + rows(); usearch's search (its JS binding has no
  *    filtered search: post-filtered with a larger k, see bench/peers/usearch.ts); LanceDB
- *    with prefiltering `.where()`. LanceDB's search knobs are tuned up until its recall
- *    reaches replaydb's (never below its defaults). Time per query.
+ *    with prefiltering `.where()` on one table that holds the outcome columns beside the
+ *    vectors (LanceDB has no joins). LanceDB's search knobs are tuned up from its defaults
+ *    until its recall reaches replaydb's (never below its defaults); the recall of each
+ *    setting tried is in the settings line. Time per query, results as plain JS objects.
  *  - search_ef16 / search_ef128: the unfiltered query with ef_search 16 and 128 on every
  *    HNSW (replaydb's index recreated WITH (ef_search = N); usearch's graph reloaded into an
- *    Index with that expansion). With LIMIT 50 both replaydb and usearch search with
- *    max(ef, 50), so ef 16 searches as ef 50. Full runs only, or when named in --only.
+ *    Index with that expansion; LanceDB's ef). With LIMIT 50 replaydb and usearch search
+ *    with max(ef, 50) and LanceDB rejects ef < 50, so ef 16 searches as ef 50. Full runs
+ *    only (each rebuilds replaydb's index), or when named in --only.
+ *
+ * Recall is measured in each search system's first setup (the warm-up's), on the index it
+ * then times, so it is filled into the settings and notes while the case runs.
  */
 import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
