@@ -27,6 +27,7 @@
         "native/exec/executor.cpp",
         "native/exec/hash_join.cpp",
         "native/exec/join_output.cpp",
+        "native/exec/key_lookup.cpp",
         "native/exec/scan.cpp",
         "native/exec/sort.cpp",
         "native/exec/statement.cpp",

@@ -125,6 +125,7 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
                         InstanceMethod("runPreparedAsync", &NativeDatabase::RunPreparedAsync),
                         InstanceMethod("catalog", &NativeDatabase::Catalog),
                         InstanceMethod("schemaVersion", &NativeDatabase::SchemaVersion),
+                        InstanceMethod("indexProgress", &NativeDatabase::IndexProgress),
                         InstanceMethod("seal", &NativeDatabase::Seal), InstanceMethod("sync", &NativeDatabase::Sync),
                         InstanceMethod("close", &NativeDatabase::Close),
                         InstanceMethod("currentBranch", &NativeDatabase::CurrentBranch),
@@ -253,6 +254,16 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     } catch (...) {
       rethrow_as_js(info.Env());
     }
+  }
+
+  /** indexProgress() → [rows indexed, rows to index] of the running (or last) index build; reads atomics only. */
+  Napi::Value IndexProgress(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const auto [done, total] = database(env).index_progress();
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::Number::New(env, double(done)));
+    out.Set(1u, Napi::Number::New(env, double(total)));
+    return out;
   }
 
   Napi::Value SchemaVersion(const Napi::CallbackInfo& info) {

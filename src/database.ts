@@ -44,6 +44,22 @@ export interface ExecuteOptions {
    * of rows, changes nothing, and rejects with SqlError code 'query_canceled').
    */
   signal?: AbortSignal;
+  /**
+   * Progress of a long CREATE INDEX (or a commit that seals rows into indexed segments):
+   * called about every `progressIntervalMs` while the statement runs with rows indexed so
+   * far, and once at the end with `done === total`. Only `execute` can report while it
+   * runs; `executeSync` holds the thread.
+   */
+  onProgress?: (progress: IndexProgress) => void;
+  /** How often onProgress is called, in milliseconds (default 250). */
+  progressIntervalMs?: number;
+}
+
+/** Rows of vectors indexed so far by a running index build, out of `total`. */
+export interface IndexProgress {
+  phase: 'index';
+  done: number;
+  total: number;
 }
 
 const STATEMENT_CACHE_SIZE = 512;
@@ -167,6 +183,7 @@ export class Database {
     let output: NativeResult;
     let cancellation: unknown;
     const abort = () => native().cancel(cancellation);
+    const stopReporting = prepared.message.kind === 'create_index' ? this.reportIndexProgress(options) : undefined;
     try {
       if (prepared.templated) {
         output = await this.handle.runPreparedAsync(this.insertHandle(prepared), values);
@@ -181,8 +198,37 @@ export class Database {
       throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
     } finally {
       signal?.removeEventListener('abort', abort);
+      stopReporting?.();
     }
+    if (stopReporting) this.lastIndexProgress(options);
     return new Result(output, prepared.columns, this.options.bigint ?? false);
+  }
+
+  /** Polls the native build counters while an index builds; returns the function that stops polling. */
+  private reportIndexProgress(options: ExecuteOptions): (() => void) | undefined {
+    const report = options.onProgress;
+    if (!report) return undefined;
+    const interval = options.progressIntervalMs ?? 250;
+    if (!Number.isFinite(interval) || interval <= 0) throw new RangeError(`progressIntervalMs must be a positive number, got ${String(interval)}`);
+    let last = -1;
+    const timer = setInterval(() => {
+      let done: number, total: number;
+      try {
+        [done, total] = this.handle.indexProgress();
+      } catch {
+        return;  // closed meanwhile: the statement itself reports that
+      }
+      if (done === last) return;
+      last = done;
+      report({ phase: 'index', done, total });
+    }, interval);
+    return () => clearInterval(timer);
+  }
+
+  /** The final report of a build that succeeded: every row indexed. */
+  private lastIndexProgress(options: ExecuteOptions): void {
+    const [, total] = this.handle.indexProgress();
+    options.onProgress?.({ phase: 'index', done: total, total });
   }
 
   /** Runs one SQL statement on the calling thread. */

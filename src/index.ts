@@ -1,6 +1,6 @@
 /** replaydb's public API. Everything exported here is documented in README.md. */
 export { open, openSync, Database } from './database.js';
-export type { OpenOptions, ExecuteOptions } from './database.js';
+export type { OpenOptions, ExecuteOptions, IndexProgress } from './database.js';
 export { Result } from './result/result.js';
 export type { ColumnInfo, Row } from './result/result.js';
 export type { ColumnData } from './result/column_data.js';

@@ -48,6 +48,8 @@ export interface NativeDatabase {
   runPreparedAsync(handle: unknown, params: unknown[]): Promise<NativeResult>;
   catalog(): NativeCatalog;
   schemaVersion(): number;
+  /** [rows indexed, rows to index] of the running (or last) index build. */
+  indexProgress(): [number, number];
   seal(kind: 'commit' | 'seal', message: string): string;
   sync(): void;
   close(): void;

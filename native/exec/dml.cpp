@@ -4,28 +4,11 @@
 #include <unordered_map>
 
 #include "common/error.hpp"
+#include "exec/key_lookup.hpp"
 #include "exec/subquery.hpp"
 
 namespace replaydb {
 namespace {
-
-/** Every schema column of the rows at `positions`, in that order. */
-Chunk gather_rows(const Database& database, const TableState& table, const std::vector<uint64_t>& positions) {
-  Chunk out;
-  for (const ColumnSchema& column : table.schema.columns) out.columns.emplace_back(column.type);
-  const std::string directory = database.segments_directory();
-  for (uint64_t position : positions) {
-    const RowLocation location = table.locate(position);
-    const uint32_t row = uint32_t(location.row);
-    for (size_t c = 0; c < table.schema.columns.size(); c++) {
-      const ColumnView view = location.segment == RowLocation::kTail ? table.tail[c].view()
-                                                                     : table.segment(location.segment, directory)->column(c);
-      out.columns[c].append_selected(view, &row, 1);
-    }
-  }
-  out.rows = positions.size();
-  return out;
-}
 
 std::vector<uint64_t> row_ids(const Column& column) {
   const ColumnView view = column.view();
@@ -91,7 +74,7 @@ size_t run_upsert(Database& database, Statement& statement, const CancellationTo
     std::vector<Column> columns = complete_columns(table.schema, insert.target_columns, std::move(insert.supplied), row_count,
                                                    insert.statement_time_micros);
     const std::vector<std::string> keys = primary_key_strings(table.schema, columns, row_count);
-    const auto& existing = *table.primary_keys();
+    const auto& existing = table.primary_key_index(database.segments_directory());
     std::vector<uint32_t> fresh;                       // rows to append as they are
     std::vector<uint32_t> conflicting;                 // incoming rows that hit an existing row
     std::vector<uint64_t> conflict_positions;

@@ -2,11 +2,13 @@
 // NULL key never match), probes it a batch of left rows at a time, filters candidate pairs
 // with the residual ON condition, and completes INNER / LEFT / SEMI / ANTI output. The
 // planner gives both sides' keys the same types, so equality is equality of bytes.
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
 #include "common/error.hpp"
 #include "exec/join_output.hpp"
+#include "exec/key_lookup.hpp"
 #include "expr/subquery_keys.hpp"
 #include "store/database.hpp"
 
@@ -82,7 +84,7 @@ Chunk run_probe_side(const PlanNode& node, const Chunk& right, const std::vector
     if (!remap_to_table(*copy, probe.columns)) return execute_plan(probe, context);
     probes.push_back(std::move(copy));
   }
-  std::shared_ptr<SubqueryKeys> keys = build_subquery_keys(build_keys, right.rows);
+  auto keys = std::make_shared<SubqueryKeys>(build_subquery_key_set(build_keys, right.rows));
   auto semi_join = std::make_unique<Expression>();
   semi_join->kind = ExpressionKind::InSubquery;
   semi_join->type = DataType{TypeId::Boolean, 0};
@@ -105,9 +107,121 @@ Chunk run_probe_side(const PlanNode& node, const Chunk& right, const std::vector
   return execute_plan(filtered, context);
 }
 
+/** At most how many rows `plan` yields, when its plan bounds that (a LIMIT, a top-k); -1 when unknown. */
+int64_t bounded_rows(const PlanNode& plan) {
+  switch (plan.kind) {
+    case PlanKind::VectorScan:
+    case PlanKind::Sort:
+      return plan.limit;
+    case PlanKind::Limit: {
+      const int64_t input = bounded_rows(*plan.input);
+      if (plan.limit < 0) return input < 0 ? -1 : std::max<int64_t>(0, input - plan.offset);
+      return input < 0 ? plan.limit : std::min(plan.limit, input);
+    }
+    case PlanKind::Project:
+    case PlanKind::Filter:
+      return bounded_rows(*plan.input);
+    case PlanKind::Aggregate:
+      return plan.groups.empty() ? 1 : -1;
+    default:
+      return -1;
+  }
+}
+
+/** The key lookup over `scan` for join keys `scan_keys`, probed with `probe_keys`; null if the join does not qualify. */
+std::unique_ptr<KeyLookup> lookup_for(const PlanNode& scan, const std::vector<std::unique_ptr<Expression>>& scan_keys,
+                                      const std::vector<std::unique_ptr<Expression>>& probe_keys, const ExecutionContext& context) {
+  std::vector<uint32_t> outputs;
+  for (const auto& key : scan_keys) {
+    if (key->kind != ExpressionKind::Column || key->column < 0) return nullptr;
+    outputs.push_back(uint32_t(key->column));
+  }
+  std::unique_ptr<KeyLookup> lookup = KeyLookup::create(scan, outputs, context);
+  if (!lookup) return nullptr;
+  for (size_t i = 0; i < probe_keys.size(); i++) {
+    if (probe_keys[i]->type != lookup->key_types()[i]) return nullptr;
+  }
+  return lookup;
+}
+
+/** Positions found for each row of `probe` (kNoPosition where none). */
+std::vector<uint64_t> find_all(const KeyLookup& lookup, const std::vector<std::unique_ptr<Expression>>& keys, const Chunk& probe) {
+  const std::vector<Column> probe_columns = evaluate_all(keys, probe);
+  std::vector<ColumnView> views;
+  for (const Column& column : probe_columns) views.push_back(column.view());
+  std::vector<uint64_t> positions(probe.rows);
+  for (size_t row = 0; row < probe.rows; row++) positions[row] = lookup.find(views, row);
+  return positions;
+}
+
+/**
+ * A join of a scan on its table's whole primary key with a side bounded to a few rows (a
+ * LIMIT, a top-k: at most 1/8 of the table): the small side's keys are looked up in the
+ * key index and the matching rows gathered, instead of scanning and hashing the table.
+ * Either side may be the scan (the left one only for INNER and SEMI joins, which need no
+ * unmatched left rows). False, with nothing run, when the join does not qualify.
+ */
+bool try_key_lookup_join(const PlanNode& node, const ExecutionContext& context, Chunk& out) {
+  std::vector<uint32_t> left_rows, right_rows, kept;
+  const int64_t left_bound = bounded_rows(*node.input);
+  if (left_bound >= 0) {
+    std::unique_ptr<KeyLookup> lookup = lookup_for(*node.right, node.right_keys, node.left_keys, context);
+    if (lookup && uint64_t(left_bound) * 8 <= lookup->table_rows()) {
+      Chunk left = execute_plan(*node.input, context);
+      std::vector<uint32_t> found_rows;
+      std::vector<uint64_t> positions;
+      const std::vector<uint64_t> found = find_all(*lookup, node.left_keys, left);
+      for (size_t row = 0; row < found.size(); row++) {
+        if (found[row] == kNoPosition) continue;
+        found_rows.push_back(uint32_t(row));
+        positions.push_back(found[row]);
+      }
+      Chunk right = lookup->gather(positions, kept);
+      for (size_t i = 0; i < kept.size(); i++) {
+        left_rows.push_back(found_rows[kept[i]]);
+        right_rows.push_back(uint32_t(i));
+      }
+      if (node.residual) filter_pairs(*node.residual, left, right, left_rows, right_rows, context);
+      out = finish_join(node.join_type, left, right, left_rows, right_rows);
+      return true;
+    }
+  }
+  const int64_t right_bound = bounded_rows(*node.right);
+  if (right_bound < 0 || (node.join_type != JoinType::Inner && node.join_type != JoinType::Semi)) return false;
+  std::unique_ptr<KeyLookup> lookup = lookup_for(*node.input, node.left_keys, node.right_keys, context);
+  if (!lookup || uint64_t(right_bound) * 8 > lookup->table_rows()) return false;
+  Chunk right = execute_plan(*node.right, context);
+  // Left rows come out in table order, as a scan would give them.
+  std::vector<std::pair<uint64_t, uint32_t>> matches;  // (position, right row)
+  const std::vector<uint64_t> found = find_all(*lookup, node.right_keys, right);
+  for (size_t row = 0; row < found.size(); row++) {
+    if (found[row] != kNoPosition) matches.emplace_back(found[row], uint32_t(row));
+  }
+  std::sort(matches.begin(), matches.end());
+  std::vector<uint64_t> positions;
+  for (const auto& match : matches) {
+    if (positions.empty() || positions.back() != match.first) positions.push_back(match.first);
+  }
+  Chunk left = lookup->gather(positions, kept);
+  std::vector<uint32_t> row_of_position(positions.size(), kNoRow);
+  for (size_t i = 0; i < kept.size(); i++) row_of_position[kept[i]] = uint32_t(i);
+  size_t unique = 0;
+  for (size_t m = 0; m < matches.size(); m++) {
+    if (m > 0 && matches[m].first != matches[m - 1].first) unique++;
+    if (row_of_position[unique] == kNoRow) continue;
+    left_rows.push_back(row_of_position[unique]);
+    right_rows.push_back(matches[m].second);
+  }
+  if (node.residual) filter_pairs(*node.residual, left, right, left_rows, right_rows, context);
+  out = finish_join(node.join_type, left, right, left_rows, right_rows);
+  return true;
+}
+
 }  // namespace
 
 Chunk run_hash_join(const PlanNode& node, const ExecutionContext& context) {
+  Chunk joined;
+  if (try_key_lookup_join(node, context, joined)) return joined;
   Chunk right = execute_plan(*node.right, context);
   const size_t key_count = node.left_keys.size();
   if (key_count == 0 || key_count != node.right_keys.size()) throw EngineError("internal_error", "hash join without matching keys");

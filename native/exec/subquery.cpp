@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/value.hpp"
+#include "exec/key_lookup.hpp"
 #include "expr/subquery_keys.hpp"
 
 namespace replaydb {
@@ -55,8 +56,7 @@ void attach(PlanNode& node, const std::vector<SubqueryResult>& results) {
 
 SubqueryResult summarise(const Chunk& chunk) {
   SubqueryResult result;
-  auto keys = build_subquery_keys(chunk.columns, chunk.rows);
-  result.keys = std::move(keys);
+  result.keys = std::make_shared<SubqueryKeys>(build_subquery_key_set(chunk.columns, chunk.rows));
   if (chunk.rows > 1) {
     result.scalar_error = "more than one row returned by a subquery used as an expression";
   } else {
@@ -66,13 +66,57 @@ SubqueryResult summarise(const Chunk& chunk) {
   return result;
 }
 
+/** A sub-plan that scans a primary key, probed through the key index. */
+class PrimaryKeyProbe final : public KeyProbe {
+ public:
+  explicit PrimaryKeyProbe(std::unique_ptr<KeyLookup> lookup) : lookup_(std::move(lookup)) {}
+  const std::vector<DataType>& key_types() const override { return lookup_->key_types(); }
+  bool contains(const std::vector<ColumnView>& probes, size_t row) const override {
+    const uint64_t position = lookup_->find(probes, row);
+    return position != kNoPosition && lookup_->passes(position);
+  }
+
+ private:
+  std::unique_ptr<KeyLookup> lookup_;
+};
+
+/** Whether an expression of `node` (or of a plan below it) is a scalar subquery over sub-plan `index`. */
+bool used_as_scalar(PlanNode& node, size_t index) {
+  bool used = false;
+  for_each_expression(node, [&](Expression& e) {
+    if (e.kind == ExpressionKind::ScalarSubquery && e.subquery == int(index)) used = true;
+  });
+  return used;
+}
+
 }  // namespace
 
 void run_subqueries(std::vector<std::unique_ptr<PlanNode>>& subqueries, PlanNode& main, const ExecutionContext& context) {
   std::vector<SubqueryResult> results;
-  for (auto& subquery : subqueries) {
-    attach(*subquery, results);
-    results.push_back(summarise(execute_plan(*subquery, context)));
+  for (size_t i = 0; i < subqueries.size(); i++) {
+    PlanNode& subquery = *subqueries[i];
+    attach(subquery, results);
+    bool scalar = used_as_scalar(main, i);
+    for (size_t later = i + 1; later < subqueries.size() && !scalar; later++) scalar = used_as_scalar(*subqueries[later], i);
+    if (scalar) {
+      results.push_back(summarise(execute_plan(subquery, context)));
+      continue;
+    }
+    // Only probed by IN / EXISTS: the key set is built when first probed, and a scan of a
+    // primary key can answer single probes without running at all.
+    std::vector<uint32_t> outputs(subquery.kind == PlanKind::Project ? subquery.expressions.size() : subquery.columns.size());
+    for (size_t c = 0; c < outputs.size(); c++) outputs[c] = uint32_t(c);
+    std::unique_ptr<KeyLookup> lookup = KeyLookup::create_for_probes(subquery, outputs, context);
+    std::shared_ptr<const KeyProbe> probe;
+    if (lookup) probe = std::make_shared<PrimaryKeyProbe>(std::move(lookup));
+    SubqueryResult result;
+    result.keys = std::make_shared<SubqueryKeys>(
+        [&subquery, &context] {
+          const Chunk chunk = execute_plan(subquery, context);
+          return build_subquery_key_set(chunk.columns, chunk.rows);
+        },
+        std::move(probe));
+    results.push_back(std::move(result));
   }
   attach(main, results);
 }

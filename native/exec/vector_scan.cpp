@@ -1,6 +1,8 @@
 // Vector top-k scan: the filter is evaluated natively first into a row set per segment;
 // segments with an HNSW index are searched with that set as usearch's filter, the tail and
-// unindexed segments exactly. A segment whose filtered search finds fewer than k rows
+// unindexed segments exactly. Conjuncts that probe a primary key (the semi-joins a join on
+// another table's key becomes) are not evaluated up front but for the rows the graph
+// search reaches, through the key index, so a query's cost follows k, not the table. A segment whose filtered search finds fewer than k rows
 // while more pass the filter is searched exactly instead, so the scan returns k rows
 // whenever k rows pass. When few rows pass at all, everything is searched exactly.
 #include <algorithm>
@@ -8,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "exec/plan.hpp"
+#include "expr/subquery_keys.hpp"
 #include "store/database.hpp"
 
 namespace replaydb {
@@ -23,12 +26,24 @@ struct Candidate {
   }
 };
 
+/** Row states in Source::passing. */
+constexpr uint8_t kFails = 0;
+constexpr uint8_t kPassesLocally = 1;  // passes the evaluated conjuncts; key probes not asked yet
+constexpr uint8_t kPasses = 2;
+
+/** The filter split in two: conjuncts evaluated a batch at a time, and key probes asked per row. */
+struct SplitFilter {
+  std::unique_ptr<Expression> local;  // null: none
+  std::vector<const Expression*> probes;  // InSubquery conjuncts whose sub-plan offers a KeyProbe
+};
+
 struct Source {
   std::vector<ColumnView> views;  // every table column (only needed ones have data)
   size_t rows = 0;
   uint64_t base = 0;
-  std::vector<uint8_t> passing;  // 1 = passes the filter, not deleted, vector not NULL
-  size_t passing_count = 0;
+  std::vector<uint8_t> passing;  // kFails / kPassesLocally / kPasses; deleted rows and NULL vectors fail
+  size_t passing_count = 0;      // rows not kFails (an upper bound while probes are pending)
+  size_t pending = 0;            // rows kPassesLocally
   std::shared_ptr<VectorIndex> index;
   std::shared_ptr<Segment> segment;  // keeps the mapping alive
 };
@@ -40,18 +55,87 @@ void mark_needed(const Expression& expression, std::vector<bool>& needed) {
   for (const auto& arg : expression.args) mark_needed(*arg, needed);
 }
 
-void evaluate_passing(Source& source, const PlanNode& node, const uint8_t* deleted, const ExecutionContext& context) {
-  source.passing.assign(source.rows, 0);
+void collect_conjuncts(const Expression& expression, std::vector<const Expression*>& out) {
+  if (expression.kind == ExpressionKind::And) {
+    for (const auto& arg : expression.args) collect_conjuncts(*arg, out);
+  } else {
+    out.push_back(&expression);
+  }
+}
+
+bool is_key_probe(const Expression& e) {
+  if (e.kind != ExpressionKind::InSubquery || e.negated || e.args.empty() || !e.subquery_keys || !e.subquery_keys->probe()) return false;
+  const std::vector<DataType>& types = e.subquery_keys->probe()->key_types();
+  if (types.size() != e.args.size()) return false;
+  for (size_t i = 0; i < e.args.size(); i++) {
+    if (e.args[i]->kind != ExpressionKind::Column || e.args[i]->column < 0 || e.args[i]->type != types[i]) return false;
+  }
+  return true;
+}
+
+SplitFilter split_filter(const Expression* filter) {
+  SplitFilter split;
+  if (!filter) return split;
+  std::vector<const Expression*> conjuncts;
+  collect_conjuncts(*filter, conjuncts);
+  std::vector<const Expression*> local;
+  for (const Expression* conjunct : conjuncts) (is_key_probe(*conjunct) ? split.probes : local).push_back(conjunct);
+  if (local.size() == 1) {
+    split.local = clone_expression(*local[0]);
+  } else if (local.size() > 1) {
+    split.local = std::make_unique<Expression>();
+    split.local->kind = ExpressionKind::And;
+    split.local->type = DataType{TypeId::Boolean, 0};
+    for (const Expression* conjunct : local) split.local->args.push_back(clone_expression(*conjunct));
+  }
+  return split;
+}
+
+/** Settles a kPassesLocally row by asking the key probes; returns whether it passes. */
+bool resolve(Source& source, const SplitFilter& filter, size_t row) {
+  if (source.passing[row] != kPassesLocally) return source.passing[row] == kPasses;
+  bool passes = true;
+  std::vector<ColumnView> probes;
+  for (const Expression* probe : filter.probes) {
+    probes.clear();
+    for (const auto& arg : probe->args) {
+      const ColumnView& view = source.views[size_t(arg->column)];
+      if (view.is_null(row)) passes = false;
+      probes.push_back(view);
+    }
+    if (!passes || !probe->subquery_keys->probe()->contains(probes, row)) {
+      passes = false;
+      break;
+    }
+  }
+  source.passing[row] = passes ? kPasses : kFails;
+  source.pending--;
+  if (!passes) source.passing_count--;
+  return passes;
+}
+
+void resolve_all(Source& source, const SplitFilter& filter, const ExecutionContext& context) {
+  if (source.pending == 0) return;
+  for (size_t row = 0; row < source.rows; row++) {
+    if ((row & 0xffff) == 0) context.check_cancelled();
+    if (source.passing[row] == kPassesLocally) resolve(source, filter, row);
+  }
+}
+
+void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& filter, const uint8_t* deleted,
+                      const ExecutionContext& context) {
+  source.passing.assign(source.rows, kFails);
+  const uint8_t state = filter.probes.empty() ? kPasses : kPassesLocally;
   const ColumnView& vectors = source.views[node.vector_column];
   std::vector<uint32_t> selection;
   for (size_t start = 0; start < source.rows; start += kBatchRows) {
     context.check_cancelled();
     const size_t count = std::min(kBatchRows, source.rows - start);
-    if (node.filter) {
+    if (filter.local) {
       Batch batch;
       batch.size = count;
       for (const ColumnView& view : source.views) batch.columns.push_back(view.slice(start, count));
-      select_rows(*node.filter, batch, selection);
+      select_rows(*filter.local, batch, selection);
     } else {
       selection.resize(count);
       for (size_t i = 0; i < count; i++) selection[i] = uint32_t(i);
@@ -59,10 +143,11 @@ void evaluate_passing(Source& source, const PlanNode& node, const uint8_t* delet
     for (uint32_t i : selection) {
       const size_t row = start + i;
       if ((deleted && deleted[row]) || vectors.is_null(row)) continue;
-      source.passing[row] = 1;
+      source.passing[row] = state;
       source.passing_count++;
     }
   }
+  if (state == kPassesLocally) source.pending = source.passing_count;
 }
 
 void exact_top_k(const Source& source, size_t source_index, const PlanNode& node, size_t k, std::vector<Candidate>& out) {
@@ -70,7 +155,7 @@ void exact_top_k(const Source& source, size_t source_index, const PlanNode& node
   const size_t dimensions = vectors.type.dimension;
   std::vector<Candidate> local;
   for (size_t row = 0; row < source.rows; row++) {
-    if (!source.passing[row]) continue;
+    if (source.passing[row] != kPasses) continue;
     const float* vector = reinterpret_cast<const float*>(vectors.fixed(row));
     local.push_back({vector_distance(node.metric, node.query.data(), vector, dimensions), source.base + row, source_index, uint32_t(row)});
   }
@@ -109,6 +194,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     if (table->indexes[i].column == node.vector_column && table->indexes[i].options.metric == node.metric) index_number = int(i);
   }
 
+  const SplitFilter filter = split_filter(node.filter.get());
   const std::string directory = context.database.segments_directory();
   std::vector<Source> sources;
   uint64_t base = 0;
@@ -127,7 +213,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
       }
     }
     auto deleted = table->segment_deletions(s, directory);
-    evaluate_passing(source, node, deleted ? deleted->data() : nullptr, context);
+    evaluate_passing(source, node, filter, deleted ? deleted->data() : nullptr, context);
     if (index_number >= 0) source.index = table->segment_index(s, size_t(index_number), context.database.indexes_directory());
     base += source.rows;
     sources.push_back(std::move(source));
@@ -136,13 +222,35 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
   tail.rows = table->tail_rows;
   tail.base = base;
   for (const Column& column : table->tail) tail.views.push_back(column.view());
-  evaluate_passing(tail, node, table->tail_deleted.empty() ? nullptr : table->tail_deleted.data(), context);
+  evaluate_passing(tail, node, filter, table->tail_deleted.empty() ? nullptr : table->tail_deleted.data(), context);
   sources.push_back(std::move(tail));
 
   size_t total = 0;
   for (const Source& source : sources) total += source.passing_count;
   // With few candidates an exact scan is both faster and exact.
-  const bool exact_everywhere = index_number < 0 || total <= std::max<size_t>(k * 10, 2048);
+  const size_t exact_below = std::max<size_t>(k * 10, 2048);
+  bool exact_everywhere = index_number < 0 || total <= exact_below;
+  if (!exact_everywhere && !filter.probes.empty()) {
+    // Estimate how many rows the key probes let through from an even sample of the rows
+    // that pass the rest, and settle every row only when few are expected to pass.
+    constexpr size_t kSample = 256;
+    size_t sampled = 0, passed = 0;
+    for (Source& source : sources) {
+      const size_t stride = std::max<size_t>(1, total / kSample);
+      size_t seen = 0;
+      for (size_t row = 0; row < source.rows; row++) {
+        if (source.passing[row] == kFails) continue;
+        if (seen++ % stride != 0) continue;
+        sampled++;
+        passed += resolve(source, filter, row) ? 1 : 0;
+      }
+    }
+    const double estimate = sampled == 0 ? 0.0 : double(total) * double(passed) / double(sampled);
+    if (estimate <= double(exact_below)) exact_everywhere = true;
+  }
+  if (exact_everywhere) {
+    for (Source& source : sources) resolve_all(source, filter, context);
+  }
   std::vector<Candidate> candidates;
   for (size_t i = 0; i < sources.size(); i++) {
     context.check_cancelled();
@@ -153,15 +261,18 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
       const size_t expansion = std::max<size_t>(k, node.expansion ? node.expansion : definition.options.expansion_search);
       const std::vector<VectorHit> hits =
           source.index->search(node.query.data(), std::min(k, source.passing_count), expansion, [&](uint32_t row) {
-            return row < source.rows && source.passing[row] != 0;
+            return row < source.rows && source.passing[row] != kFails && resolve(source, filter, row);
           });
+      // Fewer hits than wanted: settle every row, and keep the hits only if no more pass.
+      if (hits.size() < std::min(k, source.passing_count)) resolve_all(source, filter, context);
       if (hits.size() >= std::min(k, source.passing_count)) {
         for (const VectorHit& hit : hits) {
-          if (hit.row < source.rows && source.passing[hit.row]) candidates.push_back({hit.distance, source.base + hit.row, i, hit.row});
+          if (hit.row < source.rows && source.passing[hit.row] == kPasses) candidates.push_back({hit.distance, source.base + hit.row, i, hit.row});
         }
         continue;
       }
     }
+    resolve_all(source, filter, context);
     exact_top_k(source, i, node, k, candidates);
   }
   if (candidates.size() > k) {

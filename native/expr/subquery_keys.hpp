@@ -1,8 +1,12 @@
-// The rows of an uncorrelated IN / EXISTS sub-plan, run once per statement, as a hash set
-// of encoded keys that each outer row probes (a hash semi-join evaluated as an expression,
-// so it works anywhere an expression may appear: WHERE, SELECT, CASE, under OR or NOT).
+// The rows of an uncorrelated IN / EXISTS sub-plan as a hash set of encoded keys that each
+// outer row probes (a hash semi-join evaluated as an expression, so it works anywhere an
+// expression may appear: WHERE, SELECT, CASE, under OR or NOT). The set is built when first
+// probed; a sub-plan that scans its table's primary key also offers a KeyProbe, which looks
+// single rows up in the key index, so a caller probing few rows never runs the sub-plan.
 #pragma once
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 
@@ -10,7 +14,7 @@
 
 namespace replaydb {
 
-struct SubqueryKeys {
+struct SubqueryKeySet {
   std::unordered_set<std::string> keys;
   /** A sub-plan row had a NULL key: `x IN (…)` is then NULL, not FALSE, when x is not found. */
   bool has_null = false;
@@ -18,8 +22,37 @@ struct SubqueryKeys {
   size_t rows = 0;
 };
 
+/** Membership of one probe tuple, answered without building the whole set. */
+class KeyProbe {
+ public:
+  virtual ~KeyProbe() = default;
+  /** Type probe i must have. */
+  virtual const std::vector<DataType>& key_types() const = 0;
+  /** Whether the sub-plan yields the tuple at row `row` of `probes` (no probe is NULL there). */
+  virtual bool contains(const std::vector<ColumnView>& probes, size_t row) const = 0;
+};
+
+class SubqueryKeys {
+ public:
+  /** Keys built by `build` when first needed (on the thread that first needs them). */
+  SubqueryKeys(std::function<SubqueryKeySet()> build, std::shared_ptr<const KeyProbe> probe)
+      : build_(std::move(build)), probe_(std::move(probe)) {}
+  /** Keys already built. */
+  explicit SubqueryKeys(SubqueryKeySet set);
+
+  const SubqueryKeySet& set() const;
+  /** Null unless the sub-plan can be probed by key. */
+  const KeyProbe* probe() const { return probe_.get(); }
+
+ private:
+  std::function<SubqueryKeySet()> build_;
+  std::shared_ptr<const KeyProbe> probe_;
+  mutable std::once_flag built_;
+  mutable SubqueryKeySet set_;
+};
+
 /** The key set of `rows` rows of `columns` (each row's key: all its columns; NULL keys set has_null). */
-std::shared_ptr<SubqueryKeys> build_subquery_keys(const std::vector<Column>& columns, size_t rows);
+SubqueryKeySet build_subquery_key_set(const std::vector<Column>& columns, size_t rows);
 
 /** Appends the key encoding of row `row` of `datum` (shared by build and probe sides). */
 void append_key(std::string& key, const Datum& datum, size_t row);

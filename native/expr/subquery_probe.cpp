@@ -23,8 +23,18 @@ void append_key(std::string& key, const Datum& datum, size_t i) {
   key.append(reinterpret_cast<const char*>(view.fixed(row)), view.type.width());
 }
 
-std::shared_ptr<SubqueryKeys> build_subquery_keys(const std::vector<Column>& columns, size_t rows) {
-  auto keys = std::make_shared<SubqueryKeys>();
+SubqueryKeys::SubqueryKeys(SubqueryKeySet set) : set_(std::move(set)) {
+  std::call_once(built_, [] {});
+}
+
+const SubqueryKeySet& SubqueryKeys::set() const {
+  std::call_once(built_, [this] { set_ = build_(); });
+  return set_;
+}
+
+SubqueryKeySet build_subquery_key_set(const std::vector<Column>& columns, size_t rows) {
+  SubqueryKeySet set;
+  SubqueryKeySet* keys = &set;
   std::vector<Datum> views(columns.size());
   for (size_t c = 0; c < columns.size(); c++) views[c].view = columns[c].view();
   std::string key;
@@ -45,11 +55,12 @@ std::shared_ptr<SubqueryKeys> build_subquery_keys(const std::vector<Column>& col
     }
   }
   keys->rows = rows;
-  return keys;
+  return set;
 }
 
 Datum evaluate_in_subquery(const Expression& e, const Batch& batch) {
   if (!e.subquery_keys) throw EngineError("internal_error", "subquery was not evaluated before its expression");
+  const SubqueryKeySet& set = e.subquery_keys->set();
   std::vector<Datum> probes;
   for (const auto& arg : e.args) probes.push_back(evaluate(*arg, batch));
   auto out = std::make_shared<Column>(DataType{TypeId::Boolean, 0});
@@ -67,9 +78,9 @@ Datum evaluate_in_subquery(const Expression& e, const Batch& batch) {
       }
       append_key(key, probe, i);
     }
-    const bool found = e.args.empty() ? e.subquery_keys->rows > 0 : !null_probe && e.subquery_keys->keys.count(key) > 0;
-    const bool set_empty = e.subquery_keys->keys.empty() && !e.subquery_keys->has_null;
-    const bool unknown = in_semantics && !found && !set_empty && (null_probe || e.subquery_keys->has_null);
+    const bool found = e.args.empty() ? set.rows > 0 : !null_probe && set.keys.count(key) > 0;
+    const bool set_empty = set.keys.empty() && !set.has_null;
+    const bool unknown = in_semantics && !found && !set_empty && (null_probe || set.has_null);
     if (unknown) {
       if (validity.empty()) validity.assign(batch.size, 1);
       validity[i] = 0;

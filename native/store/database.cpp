@@ -38,9 +38,7 @@ std::string trim_line(std::string text) {
   return text;
 }
 
-namespace {
-
-void append_key_part(std::string& key, const ColumnView& view, size_t row) {
+void append_primary_key_part(std::string& key, const ColumnView& view, size_t row) {
   if (view.type.is_variable_width()) {
     std::string_view bytes = view.bytes(row);
     const uint32_t length = uint32_t(bytes.size());
@@ -50,8 +48,6 @@ void append_key_part(std::string& key, const ColumnView& view, size_t row) {
     key.append(reinterpret_cast<const char*>(view.fixed(row)), view.type.width());
   }
 }
-
-}  // namespace
 
 std::vector<Column> complete_columns(const TableSchema& schema, const std::vector<int>& target_columns,
                                      std::vector<Column> supplied, size_t row_count, int64_t now_micros) {
@@ -91,7 +87,7 @@ std::vector<std::string> primary_key_strings(const TableSchema& schema, const st
   std::vector<std::string> keys(rows);
   for (uint32_t index : schema.primary_key) {
     const ColumnView view = columns[index].view();
-    for (size_t row = 0; row < rows; row++) append_key_part(keys[row], view, row);
+    for (size_t row = 0; row < rows; row++) append_primary_key_part(keys[row], view, row);
   }
   return keys;
 }
@@ -461,29 +457,32 @@ void Database::check_not_null(const TableState& table, const std::vector<Column>
   }
 }
 
-void Database::build_primary_keys(TableState& table) {
+const std::unordered_map<std::string, uint64_t>& TableState::primary_key_index(const std::string& directory) const {
+  std::lock_guard<std::mutex> guard(primary_key_mutex_);
+  if (primary_keys_) return *primary_keys_;
   auto keys = std::make_unique<std::unordered_map<std::string, uint64_t>>();
-  keys->reserve(table.stored_rows());
+  keys->reserve(stored_rows());
   uint64_t base = 0;
-  for (size_t s = 0; s < table.segment_entries.size(); s++) {
-    std::shared_ptr<Segment> segment = table.segment(s, segments_directory());
-    auto deleted = table.segment_deletions(s, segments_directory());
+  for (size_t s = 0; s < segment_entries.size(); s++) {
+    std::shared_ptr<Segment> sealed = segment(s, directory);
+    auto deleted = segment_deletions(s, directory);
     std::vector<ColumnView> views;
-    for (uint32_t index : table.schema.primary_key) views.push_back(segment->column(index));
-    for (size_t row = 0; row < segment->row_count(); row++) {
+    for (uint32_t index : schema.primary_key) views.push_back(sealed->column(index));
+    for (size_t row = 0; row < sealed->row_count(); row++) {
       if (deleted && (*deleted)[row]) continue;
       std::string key;
-      for (const ColumnView& view : views) append_key_part(key, view, row);
+      for (const ColumnView& view : views) append_primary_key_part(key, view, row);
       (*keys)[std::move(key)] = base + row;
     }
-    base += segment->row_count();
+    base += sealed->row_count();
   }
-  std::vector<std::string> tail_keys = primary_key_strings(table.schema, table.tail, table.tail_rows);
+  std::vector<std::string> tail_keys = primary_key_strings(schema, tail, tail_rows);
   for (size_t row = 0; row < tail_keys.size(); row++) {
-    if (row < table.tail_deleted.size() && table.tail_deleted[row]) continue;
+    if (row < tail_deleted.size() && tail_deleted[row]) continue;
     (*keys)[std::move(tail_keys[row])] = base + row;
   }
-  table.primary_keys_ = std::move(keys);
+  primary_keys_ = std::move(keys);
+  return *primary_keys_;
 }
 
 void Database::insert(const std::string& table_name, const std::vector<int>& target_columns, std::vector<Column> supplied,
@@ -511,7 +510,7 @@ void Database::insert(const std::string& table_name, const std::vector<int>& tar
 void Database::check_primary_key(TableState& table, const std::vector<uint64_t>& deleted, const std::vector<Column>& columns,
                                  size_t rows) {
   if (table.schema.primary_key.empty() || rows == 0) return;
-  if (!table.primary_keys_) build_primary_keys(table);
+  table.primary_key_index(segments_directory());
   std::unordered_set<std::string> removed;
   for (uint64_t position : deleted) removed.insert(key_at(table, position));
   std::unordered_set<std::string> seen;
@@ -531,7 +530,7 @@ void Database::modify(const std::string& table_name, const std::function<Modific
   check_writable();
   TableState* table = find_table_mutable(table_name);
   if (!table) throw EngineError("undefined_table", "relation \"" + table_name + "\" does not exist");
-  if (!table->schema.primary_key.empty() && !table->primary_keys_) build_primary_keys(*table);
+  if (!table->schema.primary_key.empty()) table->primary_key_index(segments_directory());
   Modification change = compute(*table);
   // Deleting a row twice (or a row already deleted) changes nothing.
   std::sort(change.deleted.begin(), change.deleted.end());
@@ -602,9 +601,9 @@ std::string Database::key_at(const TableState& table, uint64_t position) const {
   std::string key;
   for (uint32_t index : table.schema.primary_key) {
     if (location.segment == RowLocation::kTail) {
-      append_key_part(key, table.tail[index].view(), location.row);
+      append_primary_key_part(key, table.tail[index].view(), location.row);
     } else {
-      append_key_part(key, table.segment(location.segment, segments_directory())->column(index), location.row);
+      append_primary_key_part(key, table.segment(location.segment, segments_directory())->column(index), location.row);
     }
   }
   return key;

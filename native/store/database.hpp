@@ -107,8 +107,12 @@ class TableState {
   std::vector<IndexDefinition> indexes;
   /** Index `index` of segment `segment`, mapped on first use; null when that segment has no file for it. */
   std::shared_ptr<VectorIndex> segment_index(size_t segment, size_t index, const std::string& indexes_directory) const;
-  /** The primary key's position index; built by the Database before a statement uses it. */
-  const std::unordered_map<std::string, uint64_t>* primary_keys() const { return primary_keys_.get(); }
+  /**
+   * The primary key's index: encoded key (append_primary_key_part of each key column) →
+   * position of the live row holding it. Built on first use (by a reader under the shared
+   * lock or a writer under the exclusive one) and kept up to date by every change after.
+   */
+  const std::unordered_map<std::string, uint64_t>& primary_key_index(const std::string& segments_directory) const;
 
  private:
   friend class Database;
@@ -118,8 +122,12 @@ class TableState {
   mutable std::vector<bool> deletions_loaded_;
   mutable std::vector<std::vector<std::shared_ptr<VectorIndex>>> vector_indexes_;
   std::vector<bool> deletions_dirty_;  // changed since the manifest: written at the next seal
-  std::unique_ptr<std::unordered_map<std::string, uint64_t>> primary_keys_;  // key → position
+  mutable std::mutex primary_key_mutex_;  // readers may build the index concurrently
+  mutable std::unique_ptr<std::unordered_map<std::string, uint64_t>> primary_keys_;  // key → position
 };
+
+/** Appends the key encoding of one primary-key column value (u32 length + bytes, or the fixed bytes). */
+void append_primary_key_part(std::string& key, const ColumnView& view, size_t row);
 
 /** Encoded primary-key value of each of `rows` rows of schema-order `columns`. */
 std::vector<std::string> primary_key_strings(const TableSchema& schema, const std::vector<Column>& columns, size_t rows);
@@ -218,7 +226,6 @@ class Database {
   void append_record(std::string& record);
   std::string new_tail_log();
   TableState* find_table_mutable(const std::string& name);
-  void build_primary_keys(TableState& table);
   void check_not_null(const TableState& table, const std::vector<Column>& columns) const;
   /** Applies a validated modification (live, or replayed from the log). */
   void apply_modification(TableState& table, const std::vector<uint64_t>& deleted, std::vector<Column> inserted, size_t rows);

@@ -12,7 +12,7 @@ export function explainLines(message: PlanMessage): string[] {
     case 'query':
       node(message.plan, 0, lines);
       message.subqueries.forEach((subquery, index) => {
-        lines.push(`Subquery ${index} (runs once, before the plan)`);
+        lines.push(`Subquery ${index} (${isScan(subquery) ? 'runs once, when first probed; one that scans a primary key is probed through the key index instead when only some rows are probed' : 'runs once, before the plan'})`);
         node(subquery, 1, lines);
       });
       break;
@@ -42,7 +42,7 @@ function node(plan: PlanNodeMessage, depth: number, lines: string[]): void {
       return;
     case 'vector_scan':
       lines.push(
-        `${pad}Vector top-${plan.k ?? 'all'} scan ${plan.table} by ${plan.metric} distance of #${plan.column} to ${expression(plan.query)} (columns ${plan.columns.map((c) => `#${c}`).join(', ') || 'none'})${plan.filter ? ` filter: ${expression(plan.filter)}` : ''}: HNSW index search filtered by the rows passing, exact when few pass or no index exists`,
+        `${pad}Vector top-${plan.k ?? 'all'} scan ${plan.table} by ${plan.metric} distance of #${plan.column} to ${expression(plan.query)} (columns ${plan.columns.map((c) => `#${c}`).join(', ') || 'none'})${plan.filter ? ` filter: ${expression(plan.filter)}` : ''}: HNSW index search filtered by the rows passing (primary-key probes asked only for the rows the search reaches), exact when few pass or no index exists`,
       );
       return;
     case 'filter':
@@ -71,13 +71,38 @@ function node(plan: PlanNodeMessage, depth: number, lines: string[]): void {
     case 'nested_loop_join': {
       const keys = plan.leftKeys.map((key, i) => `${expression(key)} = right ${expression(plan.rightKeys[i]!)}`).join(' AND ');
       lines.push(
-        `${pad}${plan.op === 'hash_join' ? 'Hash join' : 'Nested loop join'} ${plan.joinType}${keys ? ` on ${keys}` : ''}${plan.residual ? ` if ${expression(plan.residual)}` : ''}${plan.op === 'hash_join' ? ' (hash table built on the second input)' : ''}`,
+        `${pad}${plan.op === 'hash_join' ? 'Hash join' : 'Nested loop join'} ${plan.joinType}${keys ? ` on ${keys}` : ''}${plan.residual ? ` if ${expression(plan.residual)}` : ''}${plan.op === 'hash_join' ? ` (${hashJoinMethod(plan)})` : ''}`,
       );
       node(plan.input, depth + 1, lines);
       node(plan.right, depth + 1, lines);
       return;
     }
   }
+}
+
+/** A scan, or a projection over one: what a primary-key lookup can replace. */
+function isScan(plan: PlanNodeMessage): boolean {
+  return plan.op === 'scan' || (plan.op === 'project' && plan.input !== undefined && plan.input.op === 'scan');
+}
+
+/** Whether a plan yields a bounded number of rows (a LIMIT, a top-k). */
+function isBounded(plan: PlanNodeMessage): boolean {
+  switch (plan.op) {
+    case 'vector_scan': return plan.k !== undefined;
+    case 'sort': return plan.limit !== undefined;
+    case 'limit': return plan.limit !== undefined || isBounded(plan.input);
+    case 'project': return plan.input !== undefined && isBounded(plan.input);
+    case 'filter': return isBounded(plan.input);
+    default: return false;
+  }
+}
+
+function hashJoinMethod(plan: PlanNodeMessage & { op: 'hash_join' | 'nested_loop_join' }): string {
+  const lookupPossible = (plan.right.op === 'scan' && isBounded(plan.input)) ||
+    (plan.input.op === 'scan' && isBounded(plan.right) && (plan.joinType === 'inner' || plan.joinType === 'semi'));
+  return lookupPossible
+    ? 'the bounded side\'s keys looked up in the key index when the scan covers its table\'s primary key and has 8x the rows, else a hash table on the second input'
+    : 'hash table built on the second input';
 }
 
 function expression(e: ExpressionMessage): string {

@@ -133,3 +133,33 @@ test('bad vector input and bad index definitions are SqlErrors that change nothi
   assert.deepEqual(db.executeSync('SELECT count(*) AS n FROM v').rows(), [{ n: 0 }]);
   db.close();
 });
+
+test('CREATE INDEX through execute reports its progress, ending with every row indexed', async () => {
+  const db = openSync(databasePath());
+  load(db, clustered(6000, 11));
+  await db.commit();
+  const reports: { done: number; total: number }[] = [];
+  await db.execute('CREATE INDEX items_embedding ON items USING hnsw (embedding vector_cosine_ops)', undefined, {
+    onProgress: ({ phase, done, total }) => {
+      assert.equal(phase, 'index');
+      reports.push({ done, total });
+    },
+    progressIntervalMs: 1,
+  });
+  assert.ok(reports.length >= 1);
+  assert.deepEqual(reports.at(-1), { done: 6000, total: 6000 });
+  for (let i = 1; i < reports.length; i++) {
+    assert.ok(reports[i]!.done >= reports[i - 1]!.done, 'progress never goes back');
+    assert.ok(reports[i]!.done <= reports[i]!.total);
+  }
+  // Other statements never report, and a bad interval is refused before anything runs.
+  let called = false;
+  await db.execute('SELECT count(*) FROM items', undefined, { onProgress: () => (called = true) });
+  assert.equal(called, false);
+  await assert.rejects(
+    db.execute('CREATE INDEX other ON items USING hnsw (embedding vector_l2_ops)', undefined, { onProgress: () => {}, progressIntervalMs: 0 }),
+    RangeError,
+  );
+  db.executeSync('CREATE INDEX other ON items USING hnsw (embedding vector_l2_ops)');  // it was not created
+  db.close();
+});
