@@ -62,6 +62,19 @@ std::unique_ptr<KeyLookup> KeyLookup::create(const PlanNode& scan, const std::ve
   return lookup;
 }
 
+std::string KeyLookup::cache_key() const {
+  std::string key = scan_.table;
+  key.push_back('\0');
+  key += std::to_string(table_->content_stamp());
+  for (size_t probe : probe_of_key_part_) key += "," + std::to_string(probe);
+  if (scan_.filter) {
+    const std::string filter = fingerprint(*scan_.filter);
+    if (filter.empty()) return std::string();
+    key += "|" + filter;
+  }
+  return key;
+}
+
 uint64_t KeyLookup::find(const std::vector<ColumnView>& probes, size_t row) const {
   key_.clear();
   for (size_t probe : probe_of_key_part_) {

@@ -35,6 +35,8 @@ class KeyLookup {
 
   /** Type each probe column must have (probe i matches output i). */
   const std::vector<DataType>& key_types() const { return key_types_; }
+  /** Bytes naming the lookups' results: table, key mapping, filter and the rows' content stamp; empty if the filter cannot be fingerprinted. */
+  std::string cache_key() const;
   /** Rows stored in the table (deleted ones included). */
   size_t table_rows() const { return table_->stored_rows(); }
 

@@ -75,6 +75,7 @@ class PrimaryKeyProbe final : public KeyProbe {
     const uint64_t position = lookup_->find(probes, row);
     return position != kNoPosition && lookup_->passes(position);
   }
+  std::string cache_key() const override { return lookup_->cache_key(); }
 
  private:
   std::unique_ptr<KeyLookup> lookup_;

@@ -7,6 +7,7 @@
 // whenever k rows pass. When few rows pass at all, everything is searched exactly.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "common/error.hpp"
 #include "exec/plan.hpp"
@@ -44,6 +45,7 @@ struct Source {
   std::vector<uint8_t> passing;  // kFails / kPassesLocally / kPasses; deleted rows and NULL vectors fail
   size_t passing_count = 0;      // rows not kFails (an upper bound while probes are pending)
   size_t pending = 0;            // rows kPassesLocally
+  std::string cache_key;         // sealed segments: see row_cache_key
   std::shared_ptr<VectorIndex> index;
   std::shared_ptr<Segment> segment;  // keeps the mapping alive
 };
@@ -122,7 +124,7 @@ void resolve_all(Source& source, const SplitFilter& filter, const ExecutionConte
   }
 }
 
-void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& filter, const uint8_t* deleted,
+void compute_passing(Source& source, const PlanNode& node, const SplitFilter& filter, const uint8_t* deleted,
                       const ExecutionContext& context) {
   source.passing.assign(source.rows, kFails);
   const uint8_t state = filter.probes.empty() ? kPasses : kPassesLocally;
@@ -148,6 +150,58 @@ void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& f
     }
   }
   if (state == kPassesLocally) source.pending = source.passing_count;
+}
+
+/** Caches the source's row states (as far as they are settled) for the next search with its filter. */
+void remember_passing(const Source& source) {
+  if (source.cache_key.empty()) return;
+  auto rows = std::make_shared<Segment::RowSet>();
+  rows->flags = source.passing;
+  rows->count = source.passing_count;
+  rows->unsettled = source.pending;
+  source.segment->cache_rows(source.cache_key, std::move(rows));
+}
+
+/**
+ * The key under which a sealed segment caches its row states for this filter: the filter's
+ * fingerprint, the segment's deletions, and for key probes what their answers depend on
+ * (the probed table's content stamp). Empty when some part cannot be fingerprinted.
+ */
+std::string row_cache_key(const PlanNode& node, const SplitFilter& filter, const std::string& deletions) {
+  std::string key = filter.local ? "F" + fingerprint(*filter.local) : "N";
+  if (key == "F") return std::string();
+  key.push_back('\0');
+  key += deletions;
+  key.push_back('\0');
+  key += std::to_string(node.vector_column);
+  for (const Expression* probe : filter.probes) {
+    const std::string probed = probe->subquery_keys->probe()->cache_key();
+    if (probed.empty()) return std::string();
+    key.push_back('\0');
+    for (const auto& arg : probe->args) key += std::to_string(arg->column) + ",";
+    key += probed;
+  }
+  return key;
+}
+
+/**
+ * Fills source.passing. A sealed segment's states are cached on the segment (see
+ * row_cache_key), so a search repeated with other query vectors (the usual way) skips the
+ * filter, and key probes answered by earlier searches are not asked again; the tail
+ * changes, so it is evaluated each time.
+ */
+void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& filter, const uint8_t* deleted,
+                      const ExecutionContext& context) {
+  if (!source.cache_key.empty()) {
+    if (auto cached = source.segment->cached_rows(source.cache_key)) {
+      source.passing = cached->flags;
+      source.passing_count = cached->count;
+      source.pending = cached->unsettled;
+      return;
+    }
+  }
+  compute_passing(source, node, filter, deleted, context);
+  if (filter.probes.empty()) remember_passing(source);
 }
 
 void exact_top_k(const Source& source, size_t source_index, const PlanNode& node, size_t k, std::vector<Candidate>& out) {
@@ -213,6 +267,10 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
       }
     }
     auto deleted = table->segment_deletions(s, directory);
+    // Deletions only grow while a deletion file is current, so its name and the count of
+    // deleted rows name the flags exactly.
+    const SegmentEntry& entry = table->segment_entries[s];
+    source.cache_key = row_cache_key(node, filter, entry.deletions + "#" + std::to_string(entry.deleted_count));
     evaluate_passing(source, node, filter, deleted ? deleted->data() : nullptr, context);
     if (index_number >= 0) source.index = table->segment_index(s, size_t(index_number), context.database.indexes_directory());
     base += source.rows;
@@ -234,13 +292,16 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     // Estimate how many rows the key probes let through from an even sample of the rows
     // that pass the rest, and settle every row only when few are expected to pass.
     constexpr size_t kSample = 256;
+    size_t stored = 0;
+    for (const Source& source : sources) stored += source.rows;
+    const size_t stride = std::max<size_t>(1, stored / kSample);
     size_t sampled = 0, passed = 0;
+    uint64_t jitter = 0x9e3779b97f4a7c15ull;  // a fixed pseudo-random row in each stride: no aliasing with periodic data
     for (Source& source : sources) {
-      const size_t stride = std::max<size_t>(1, total / kSample);
-      size_t seen = 0;
-      for (size_t row = 0; row < source.rows; row++) {
-        if (source.passing[row] == kFails) continue;
-        if (seen++ % stride != 0) continue;
+      for (size_t start = 0; start < source.rows; start += stride) {
+        jitter ^= jitter << 13, jitter ^= jitter >> 7, jitter ^= jitter << 17;
+        const size_t row = start + size_t(jitter % stride);
+        if (row >= source.rows || source.passing[row] == kFails) continue;
         sampled++;
         passed += resolve(source, filter, row) ? 1 : 0;
       }
@@ -259,10 +320,13 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     if (!exact_everywhere && source.index) {
       const IndexDefinition& definition = table->indexes[size_t(index_number)];
       const size_t expansion = std::max<size_t>(k, node.expansion ? node.expansion : definition.options.expansion_search);
-      const std::vector<VectorHit> hits =
-          source.index->search(node.query.data(), std::min(k, source.passing_count), expansion, [&](uint32_t row) {
-            return row < source.rows && source.passing[row] != kFails && resolve(source, filter, row);
-          });
+      // Every row passing (no filter, nothing deleted): usearch's unfiltered search is cheaper.
+      const bool every_row = source.passing_count == source.rows && source.pending == 0;
+      std::function<bool(uint32_t)> accept;
+      if (!every_row) {
+        accept = [&](uint32_t row) { return row < source.rows && source.passing[row] != kFails && resolve(source, filter, row); };
+      }
+      const std::vector<VectorHit> hits = source.index->search(node.query.data(), std::min(k, source.passing_count), expansion, accept);
       // Fewer hits than wanted: settle every row, and keep the hits only if no more pass.
       if (hits.size() < std::min(k, source.passing_count)) resolve_all(source, filter, context);
       if (hits.size() >= std::min(k, source.passing_count)) {
@@ -274,6 +338,9 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     }
     resolve_all(source, filter, context);
     exact_top_k(source, i, node, k, candidates);
+  }
+  if (!filter.probes.empty()) {
+    for (const Source& source : sources) remember_passing(source);
   }
   if (candidates.size() > k) {
     std::partial_sort(candidates.begin(), candidates.begin() + long(k), candidates.end());

@@ -372,6 +372,44 @@ std::unique_ptr<Expression> clone_expression(const Expression& e) {
   return copy;
 }
 
+namespace {
+
+template <typename T>
+void put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+bool append_fingerprint(const Expression& e, std::string& out) {
+  // An IN / EXISTS sub-plan's result depends on other tables: not cacheable by its text.
+  if (e.kind == ExpressionKind::InSubquery) return false;
+  put(out, uint8_t(e.kind));
+  put(out, uint8_t(e.type.id));
+  put(out, e.type.dimension);
+  put(out, e.column);
+  put(out, uint8_t(e.constant.type.id));
+  put(out, e.constant.integer);
+  put(out, e.constant.real);
+  put(out, uint32_t(e.constant.bytes.size()));
+  out += e.constant.bytes;
+  put(out, uint8_t(e.compare));
+  put(out, uint8_t(e.arithmetic));
+  put(out, uint8_t(e.negated | (e.case_insensitive << 1) | (e.has_else << 2)));
+  put(out, uint32_t(e.name.size()));
+  out += e.name;
+  put(out, uint32_t(e.args.size()));
+  for (const auto& arg : e.args) {
+    if (!append_fingerprint(*arg, out)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string fingerprint(const Expression& expression) {
+  std::string out;
+  return append_fingerprint(expression, out) ? out : std::string();
+}
+
 void select_rows(const Expression& predicate, const Batch& batch, std::vector<uint32_t>& selection) {
   selection.clear();
   const Datum result = evaluate(predicate, batch);

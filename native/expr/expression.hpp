@@ -75,6 +75,13 @@ struct Batch {
 
 Datum evaluate(const Expression& expression, const Batch& batch);
 
+/**
+ * Bytes equal for two expressions exactly when they compute the same values from the same
+ * input columns (constants and parameters included), for caching results of filters;
+ * empty when the result depends on more than the input (an IN / EXISTS sub-plan).
+ */
+std::string fingerprint(const Expression& expression);
+
 /** A deep copy (sub-plan results are shared, not copied). */
 std::unique_ptr<Expression> clone_expression(const Expression& expression);
 

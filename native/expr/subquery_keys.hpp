@@ -30,6 +30,8 @@ class KeyProbe {
   virtual const std::vector<DataType>& key_types() const = 0;
   /** Whether the sub-plan yields the tuple at row `row` of `probes` (no probe is NULL there). */
   virtual bool contains(const std::vector<ColumnView>& probes, size_t row) const = 0;
+  /** Bytes naming what answers depend on (the sub-plan and its table's current rows), or empty when they cannot be cached. */
+  virtual std::string cache_key() const = 0;
 };
 
 class SubqueryKeys {

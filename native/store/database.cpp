@@ -609,7 +609,13 @@ std::string Database::key_at(const TableState& table, uint64_t position) const {
   return key;
 }
 
+uint64_t TableState::next_content_stamp() {
+  static std::atomic<uint64_t> stamps{0};
+  return ++stamps;
+}
+
 void Database::apply_modification(TableState& table, const std::vector<uint64_t>& deleted, std::vector<Column> inserted, size_t rows) {
+  table.content_stamp_ = TableState::next_content_stamp();
   for (uint64_t position : deleted) {
     if (table.primary_keys_) table.primary_keys_->erase(key_at(table, position));
     const RowLocation location = table.locate(position);

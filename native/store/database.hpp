@@ -85,6 +85,7 @@ struct RowLocation {
 
 class TableState {
  public:
+  TableState() : content_stamp_(next_content_stamp()) {}
   TableSchema schema;
   std::vector<SegmentEntry> segment_entries;
   std::vector<Column> tail;  // one per schema column
@@ -113,6 +114,11 @@ class TableState {
    * lock or a writer under the exclusive one) and kept up to date by every change after.
    */
   const std::unordered_map<std::string, uint64_t>& primary_key_index(const std::string& segments_directory) const;
+  /**
+   * Unique in the process to this table's current rows: every change takes a new stamp, so
+   * results derived from the rows can be cached under it.
+   */
+  uint64_t content_stamp() const { return content_stamp_; }
 
  private:
   friend class Database;
@@ -122,6 +128,8 @@ class TableState {
   mutable std::vector<bool> deletions_loaded_;
   mutable std::vector<std::vector<std::shared_ptr<VectorIndex>>> vector_indexes_;
   std::vector<bool> deletions_dirty_;  // changed since the manifest: written at the next seal
+  static uint64_t next_content_stamp();
+  uint64_t content_stamp_;
   mutable std::mutex primary_key_mutex_;  // readers may build the index concurrently
   mutable std::unique_ptr<std::unordered_map<std::string, uint64_t>> primary_keys_;  // key → position
 };

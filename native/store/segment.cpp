@@ -1,6 +1,7 @@
 // Writing and reading segment files (layout in FORMAT.md).
 #include "store/segment.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -212,6 +213,30 @@ ColumnView Segment::column(size_t index) const {
   if (info.type.is_variable_width()) view.offsets = reinterpret_cast<const uint32_t*>(file_.data() + info.offsets.offset);
   if (info.null_count > 0) view.validity = file_.data() + info.validity.offset;
   return view;
+}
+
+std::shared_ptr<const Segment::RowSet> Segment::cached_rows(const std::string& key) const {
+  std::lock_guard<std::mutex> guard(cache_mutex_);
+  for (auto entry = row_cache_.begin(); entry != row_cache_.end(); ++entry) {
+    if (entry->first != key) continue;
+    std::shared_ptr<const RowSet> rows = entry->second;
+    std::rotate(entry, entry + 1, row_cache_.end());  // now the most recent
+    return rows;
+  }
+  return nullptr;
+}
+
+void Segment::cache_rows(const std::string& key, std::shared_ptr<const RowSet> rows) const {
+  constexpr size_t kCachedRowSets = 8;
+  std::lock_guard<std::mutex> guard(cache_mutex_);
+  for (auto entry = row_cache_.begin(); entry != row_cache_.end(); ++entry) {
+    if (entry->first == key) {
+      row_cache_.erase(entry);
+      break;
+    }
+  }
+  if (row_cache_.size() == kCachedRowSets) row_cache_.erase(row_cache_.begin());
+  row_cache_.emplace_back(key, std::move(rows));
 }
 
 }  // namespace replaydb

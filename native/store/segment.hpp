@@ -57,6 +57,21 @@ class Segment {
   ColumnView column(size_t index) const;
   const std::string& path() const { return file_.path(); }
 
+  /** Per-row flags derived from this segment (the rows a filter passes), with counts. */
+  struct RowSet {
+    std::vector<uint8_t> flags;
+    size_t count = 0;      // rows flagged as passing
+    size_t unsettled = 0;  // of them, rows whose answer is not known yet (the deriver's meaning)
+  };
+  /**
+   * Row sets computed before under `key` (which must name everything they depend on
+   * beyond this segment's immutable data, such as its deletion file), so that repeated
+   * searches with the same filter skip evaluating it. Keeps the last few keys; caching
+   * under a key again replaces its row set.
+   */
+  std::shared_ptr<const RowSet> cached_rows(const std::string& key) const;
+  void cache_rows(const std::string& key, std::shared_ptr<const RowSet> rows) const;
+
  private:
   void verify(size_t index) const;
 
@@ -65,6 +80,8 @@ class Segment {
   std::vector<SegmentColumnInfo> columns_;
   mutable std::unique_ptr<std::atomic<bool>[]> verified_;
   mutable std::mutex verify_mutex_;
+  mutable std::mutex cache_mutex_;
+  mutable std::vector<std::pair<std::string, std::shared_ptr<const RowSet>>> row_cache_;  // most recent last
 };
 
 }  // namespace replaydb

@@ -163,3 +163,32 @@ test('CREATE INDEX through execute reports its progress, ending with every row i
   db.executeSync('CREATE INDEX other ON items USING hnsw (embedding vector_l2_ops)');  // it was not created
   db.close();
 });
+
+test('a repeated filtered search sees the rows deleted, updated and added between runs', async () => {
+  const db = openSync(databasePath());
+  const vectors = clustered(3000, 5);
+  load(db, vectors);
+  await db.commit();
+  db.executeSync('CREATE INDEX items_embedding ON items USING hnsw (embedding vector_cosine_ops)');
+  const query = vectors[17]!;
+  const search = (grp: number) =>
+    db.executeSync(`SELECT id FROM items WHERE grp < ${grp} ORDER BY embedding <=> $1 LIMIT 20`, [query]).rows().map((row) => row.id as number);
+  const first = search(50);
+  assert.equal(first.length, 20);
+  assert.deepEqual(search(50), first);  // the same filter again (its row set now cached)
+  db.executeSync(`DELETE FROM items WHERE id IN (${first.slice(0, 5).join(', ')})`);
+  const afterDelete = search(50);
+  assert.equal(afterDelete.length, 20);
+  for (const id of first.slice(0, 5)) assert.ok(!afterDelete.includes(id), `deleted row ${id} returned`);
+  // Moving a row out of the filter's range (an UPDATE) removes it from the results too.
+  db.executeSync(`UPDATE items SET grp = 99 WHERE id = ${afterDelete[0]!}`);
+  assert.ok(!search(50).includes(afterDelete[0]!));
+  // Another constant is another filter.
+  for (const id of search(10)) assert.ok(id % 100 < 10);
+  // Committed deletions (a new deletion file) and new rows in the tail are seen as well.
+  await db.commit();
+  db.executeSync(`DELETE FROM items WHERE id = ${search(50)[0]!}`);
+  db.executeSync('INSERT INTO items VALUES (100000, 1, $1)', [query]);
+  assert.equal(search(50)[0], 100000);
+  db.close();
+});
