@@ -64,6 +64,7 @@
         "native/store/refs.cpp",
         "native/store/schema.cpp",
         "native/store/segment.cpp",
+        "native/store/sessions.cpp",
         "native/store/tail_log.cpp",
         "native/store/versions.cpp"
       ],

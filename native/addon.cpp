@@ -128,6 +128,8 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
                         InstanceMethod("indexProgress", &NativeDatabase::IndexProgress),
                         InstanceMethod("seal", &NativeDatabase::Seal), InstanceMethod("sync", &NativeDatabase::Sync),
                         InstanceMethod("close", &NativeDatabase::Close),
+                        InstanceMethod("refresh", &NativeDatabase::Refresh),
+                        InstanceMethod("rollback", &NativeDatabase::Rollback),
                         InstanceMethod("currentBranch", &NativeDatabase::CurrentBranch),
                         InstanceMethod("createBranch", &NativeDatabase::CreateBranch),
                         InstanceMethod("checkout", &NativeDatabase::Checkout),
@@ -285,6 +287,24 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
   Napi::Value Sync(const Napi::CallbackInfo& info) {
     try {
       database(info.Env()).sync();
+      return info.Env().Undefined();
+    } catch (...) {
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  /** refresh() → whether other processes' commits were taken in. */
+  Napi::Value Refresh(const Napi::CallbackInfo& info) {
+    try {
+      return Napi::Boolean::New(info.Env(), database(info.Env()).refresh());
+    } catch (...) {
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  Napi::Value Rollback(const Napi::CallbackInfo& info) {
+    try {
+      database(info.Env()).rollback();
       return info.Env().Undefined();
     } catch (...) {
       rethrow_as_js(info.Env());

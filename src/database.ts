@@ -268,6 +268,24 @@ export class Database {
   }
 
   /**
+   * Takes in what other processes committed to this branch since this handle last looked
+   * (every statement does this itself; call it to pick them up between statements). This
+   * handle's uncommitted changes are replayed on top; if they no longer apply, it throws
+   * SqlError 'serialization_failure' naming the conflict and nothing changes. Returns
+   * whether the view changed.
+   */
+  async refresh(): Promise<boolean> {
+    this.checkOpen();
+    return engineCall(() => this.handle.refresh());
+  }
+
+  /** Discards the changes made since the last commit and takes in the branch's latest version. */
+  async rollback(): Promise<void> {
+    this.checkOpen();
+    engineCall(() => this.handle.rollback());
+  }
+
+  /**
    * Appends an apache-arrow Table's rows to `table` (columns matched by name, missing ones
    * DEFAULT/NULL) in multi-row parameterised INSERTs; returns the rows inserted. Every value
    * is checked before the first INSERT; an engine-side failure (a taken primary key) leaves
@@ -343,6 +361,8 @@ export class Database {
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
       this.statements.set(sql, cached);
     }
+    // Other processes' commits become visible at the next statement (one stat() when there are none).
+    engineCall(() => this.handle.refresh());
     const version = this.handle.schemaVersion();
     if (!cached.prepared || cached.prepared.schemaVersion !== version) cached.prepared = prepare(cached.parsed, this.catalog());
     const values = bindParameters(cached.parsed.parameters, params, cached.prepared, sql);

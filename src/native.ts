@@ -52,6 +52,10 @@ export interface NativeDatabase {
   indexProgress(): [number, number];
   seal(kind: 'commit' | 'seal', message: string): string;
   sync(): void;
+  /** Takes in other processes' commits to this branch; whether anything changed. */
+  refresh(): boolean;
+  /** Discards uncommitted changes. */
+  rollback(): void;
   close(): void;
   currentBranch(): string;
   createBranch(name: string, from: string): string;

@@ -167,14 +167,22 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
   if (!is_directory(path)) throw StorageError("io_error", path, "not a directory");
   const std::string marker = path + "/" + kMarkerFile;
   if (!file_exists(marker)) {
-    // A crash while creating the database can leave the marker's temporary file behind.
+    if (snapshot) throw StorageError("undefined_object", path, "directory is not empty and is not a replaydb database");
+    // Only LOCK and a marker being written may be here: another process may be creating the
+    // database right now. Creators take LOCK, so exactly one writes the marker.
     for (const std::string& name : list_directory(path)) {
-      if (name.rfind(std::string(kMarkerFile) + ".tmp-", 0) == 0) remove_file(path + "/" + name);
+      if (name != "LOCK" && name.rfind(std::string(kMarkerFile) + ".tmp-", 0) != 0) {
+        throw StorageError("undefined_object", path, "directory is not empty and is not a replaydb database");
+      }
     }
-    if (!list_directory(path).empty() || snapshot) {
-      throw StorageError("undefined_object", path, "directory is not empty and is not a replaydb database");
+    Database::CommitGuard creating(*database);
+    if (!file_exists(marker)) {
+      // A crash while creating the database can leave the marker's temporary file behind.
+      for (const std::string& name : list_directory(path)) {
+        if (name.rfind(std::string(kMarkerFile) + ".tmp-", 0) == 0) remove_file(path + "/" + name);
+      }
+      write_file_atomically(marker, kMarkerText, true);
     }
-    write_file_atomically(marker, kMarkerText, true);
   } else {
     const std::string text = read_file(marker);
     if (text.rfind("replaydb database\n", 0) != 0) throw corrupt_file(marker, "unrecognised database marker");
@@ -188,28 +196,28 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
     database->manifest_ = database->read_manifest(database->resolve(options.snapshot));
     database->branch_ = options.snapshot;
     database->reset_state(database->manifest_);
+    // Format 4 and older: the one writer's uncommitted rows continued the version.
     const std::string log_path = path + "/tail/" + database->manifest_.tail_log;
-    if (file_exists(log_path)) {
+    if (!database->manifest_.tail_log.empty() && file_exists(log_path)) {
       for (const std::string& record : read_tail_log(log_path).records) database->apply_record(record, log_path);
     }
     database->closed_ = false;
     return database;
   }
-  if (!database->lock_.try_lock(path + "/LOCK")) {
-    throw StorageError("lock_not_available", path, "database is already open in another process");
-  }
-  if (!file_exists(path + "/HEAD")) database->initialize_directory();
-  std::string branch = options.branch.empty() ? trim_line(read_file(path + "/HEAD")) : options.branch;
-  check_branch_name(branch);
-  if (!file_exists(path + "/refs/heads/" + branch)) {
-    throw EngineError("undefined_object", "branch \"" + branch + "\" does not exist");
-  }
   try {
+    Database::CommitGuard commit(*database);
+    if (!file_exists(path + "/HEAD")) database->initialize_directory();
+    std::string branch = options.branch.empty() ? trim_line(read_file(path + "/HEAD")) : options.branch;
+    check_branch_name(branch);
+    database->adopt_orphan_logs();
+    if (!file_exists(path + "/refs/heads/" + branch)) {
+      throw EngineError("undefined_object", "branch \"" + branch + "\" does not exist");
+    }
     database->load_branch(branch);
   } catch (...) {
     // Never seal a half-replayed state: the destructor must leave the files as they are.
     database->closed_ = true;
-    database->lock_.unlock();
+    database->end_session();
     throw;
   }
   return database;
@@ -257,31 +265,14 @@ void Database::load_branch(const std::string& branch) {
   if (!file_exists(ref_path)) throw corrupt_file(ref_path, "the branch has no ref");
   const std::string id = trim_line(read_file(ref_path));
   manifest_ = read_manifest(id);
+  // Uncommitted records were sealed (or are being discarded) by the caller: a session of
+  // another branch, or one holding records, starts over.
+  const bool new_session = !tail_log_.is_open() || branch != branch_ || unsealed_records_;
   branch_ = branch;
+  note_ref_stamp();
   reset_state(manifest_);
-  const std::string log_path = path_ + "/tail/" + manifest_.tail_log;
-  if (file_exists(log_path)) {
-    ReplayedLog log = read_tail_log(log_path);
-    for (const std::string& record : log.records) apply_record(record, log_path);
-    unsealed_records_ = !log.records.empty();
-    if (log.torn || log.valid_length < 16) {
-      // Cut the torn record so new records follow the last whole one.
-      AppendFile repair(log_path);
-      if (log.valid_length < 16) {
-        repair.truncate(0);
-        repair.write_all(tail_log_header());
-      } else {
-        repair.truncate(log.valid_length);
-      }
-      repair.sync();
-    }
-  } else {
-    AppendFile created(log_path);
-    created.write_all(tail_log_header());
-    created.sync();
-    sync_directory(path_ + "/tail");
-  }
-  tail_log_.open(log_path);
+  if (new_session) start_session(true);
+  unsealed_records_ = false;
   tail_dirty_ = false;
 }
 
@@ -320,12 +311,39 @@ bool Database::has_pending() const {
   return false;
 }
 
-void Database::apply_record(std::string_view payload, const std::string& file) {
+void Database::apply_record(std::string_view payload, const std::string& file, bool rebase) {
   ByteReader in(payload, file);
   const uint8_t kind = in.get<uint8_t>();
+  auto conflict = [&](const std::string& what) {
+    throw EngineError("serialization_failure", "uncommitted changes conflict with a version another process committed: " + what);
+  };
+  auto table_named = [&](const std::string& name) {
+    TableState* table = find_table_mutable(name);
+    if (!table && rebase) conflict("table \"" + name + "\" was dropped");
+    if (!table) throw corrupt_file(file, "record for unknown table \"" + name + "\"");
+    return table;
+  };
   switch (RecordKind(kind)) {
+    case RecordKind::Session:
+      break;  // names the branch the log's session wrote to (read by adopt_orphan_logs)
     case RecordKind::CreateTable: {
       TableSchema schema = read_schema(in);
+      if (rebase) {
+        if (const TableState* existing = find_table(schema.name)) {
+          // Another process created the same table meanwhile: fine if it is the same table.
+          TableSchema same = schema;
+          same.id = existing->schema.id;
+          std::string a, b;
+          ByteWriter wa(a), wb(b);
+          write_schema(wa, same);
+          write_schema(wb, existing->schema);
+          if (a != b) conflict("table \"" + schema.name + "\" was created with other columns");
+          break;
+        }
+        for (const auto& [name, table] : tables_) {
+          if (table->schema.id == schema.id) schema.id = next_table_id_;  // the id was taken meanwhile
+        }
+      }
       auto table = std::make_unique<TableState>();
       table->schema = schema;
       for (const ColumnSchema& column : schema.columns) table->tail.emplace_back(column.type);
@@ -340,8 +358,68 @@ void Database::apply_record(std::string_view payload, const std::string& file) {
       schema_version_++;
       break;
     }
+    case RecordKind::InsertInto: {
+      TableState* target = table_named(in.get_string());
+      std::vector<Column> columns = decode_insert_columns(in, target->schema);
+      const size_t rows = columns.empty() ? 0 : columns[0].size();
+      if (rebase) {
+        try {
+          check_primary_key(*target, {}, columns, rows);
+        } catch (const EngineError& error) {
+          conflict(error.what());
+        }
+      }
+      apply_modification(*target, {}, std::move(columns), rows);
+      break;
+    }
+    case RecordKind::ModifyRows: {
+      TableState* target = table_named(in.get_string());
+      std::vector<uint64_t> deleted;
+      const uint32_t groups = in.get<uint32_t>();
+      for (uint32_t g = 0; g < groups; g++) {
+        const std::string segment_file = in.get_string();
+        const uint64_t count = in.get<uint64_t>();
+        if (count > in.remaining() / 8) throw corrupt_file(file, "modify record deletion count out of range");
+        uint64_t base = target->segment_base(target->segment_entries.size());
+        uint64_t limit = target->tail_rows;
+        if (!segment_file.empty()) {
+          size_t s = 0;
+          while (s < target->segment_entries.size() && target->segment_entries[s].file != segment_file) s++;
+          if (s == target->segment_entries.size()) {
+            if (rebase) conflict("rows deleted or updated in \"" + target->schema.name + "\" were rewritten by a compaction");
+            throw corrupt_file(file, "modify record names a segment the table does not have");
+          }
+          base = target->segment_base(s);
+          limit = target->segment_entries[s].row_count;
+        }
+        for (uint64_t i = 0; i < count; i++) {
+          const uint64_t row = in.get<uint64_t>();
+          if (row >= limit) throw corrupt_file(file, "modify record deletes a row that does not exist");
+          if (rebase && is_deleted(*target, base + row)) {
+            conflict("a row deleted or updated in \"" + target->schema.name + "\" was deleted or updated by another process");
+          }
+          deleted.push_back(base + row);
+        }
+      }
+      std::vector<Column> columns;
+      size_t rows = 0;
+      if (in.get<uint8_t>() != 0) {
+        columns = decode_insert_columns(in, target->schema);
+        rows = columns.empty() ? 0 : columns[0].size();
+        if (rebase) {
+          try {
+            check_primary_key(*target, deleted, columns, rows);
+          } catch (const EngineError& error) {
+            conflict(error.what());
+          }
+        }
+      }
+      apply_modification(*target, deleted, std::move(columns), rows);
+      break;
+    }
     case RecordKind::Insert:
     case RecordKind::Modify: {
+      // Format 2 (one writer): tables by id, deletions by position in the version the log continues.
       const uint32_t table_id = in.get<uint32_t>();
       TableState* target = nullptr;
       for (auto& [name, table] : tables_) {
@@ -500,7 +578,7 @@ void Database::insert(const std::string& table_name, const std::vector<int>& tar
   check_tail_capacity(*table, columns);
   std::string& record = record_buffer_;
   record.assign(kRecordHeaderBytes, '\0');
-  encode_insert_record(record, table->schema.id, columns, row_count);
+  encode_insert_record(record, table->schema.name, columns, row_count);
   const uint64_t log_size = tail_log_.size();
   append_record(record);
   apply_or_undo(log_size, [&] { apply_modification(*table, {}, std::move(columns), row_count); });
@@ -550,17 +628,28 @@ void Database::modify(const std::string& table_name, const std::function<Modific
   std::string& record = record_buffer_;
   record.assign(kRecordHeaderBytes, '\0');
   ByteWriter out(record);
-  out.put<uint8_t>(uint8_t(RecordKind::Modify));
-  out.put<uint32_t>(table->schema.id);
-  out.put<uint64_t>(deleted.size());
-  for (uint64_t position : deleted) out.put<uint64_t>(position);
-  out.put<uint8_t>(change.inserted_rows > 0 ? 1 : 0);
-  if (change.inserted_rows > 0) {
-    // The insert part has the insert record's layout after its kind byte and table id.
-    std::string body;
-    encode_insert_record(body, table->schema.id, change.inserted, change.inserted_rows);
-    record.append(body, 5, std::string::npos);
+  out.put<uint8_t>(uint8_t(RecordKind::ModifyRows));
+  out.put_string(table->schema.name);
+  // Deleted rows by segment file and row (positions are sorted, so each segment's rows are together).
+  std::vector<std::pair<std::string, std::vector<uint64_t>>> groups;
+  size_t current_segment = SIZE_MAX - 1;
+  for (uint64_t position : deleted) {
+    const RowLocation location = table->locate(position);
+    if (groups.empty() || location.segment != current_segment) {
+      groups.emplace_back(location.segment == RowLocation::kTail ? std::string() : table->segment_entries[location.segment].file,
+                          std::vector<uint64_t>());
+      current_segment = location.segment;
+    }
+    groups.back().second.push_back(location.row);
   }
+  out.put<uint32_t>(uint32_t(groups.size()));
+  for (const auto& [file, rows] : groups) {
+    out.put_string(file);
+    out.put<uint64_t>(rows.size());
+    for (uint64_t row : rows) out.put<uint64_t>(row);
+  }
+  out.put<uint8_t>(change.inserted_rows > 0 ? 1 : 0);
+  if (change.inserted_rows > 0) encode_insert_columns(record, change.inserted, change.inserted_rows);
   const uint64_t log_size = tail_log_.size();
   append_record(record);
   apply_or_undo(log_size, [&] { apply_modification(*table, deleted, std::move(change.inserted), change.inserted_rows); });
@@ -646,15 +735,6 @@ void Database::apply_modification(TableState& table, const std::vector<uint64_t>
   for (size_t i = 0; i < keys.size(); i++) (*table.primary_keys_)[std::move(keys[i])] = first + i;
 }
 
-std::string Database::new_tail_log() {
-  const std::string name = new_id() + ".log";
-  AppendFile created(path_ + "/tail/" + name);
-  created.write_all(tail_log_header());
-  created.sync();
-  sync_directory(path_ + "/tail");  // the new file's name must survive a power loss too
-  return name;
-}
-
 std::string Database::seal(VersionKind kind, const std::string& message) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
@@ -663,6 +743,19 @@ std::string Database::seal(VersionKind kind, const std::string& message) {
 }
 
 void Database::seal_locked(VersionKind kind, const std::string& message) {
+  CommitGuard commit(*this);
+  rebase_to_head();  // another process's commits first: this one goes on top of them
+  write_version(kind, message, {file_name(tail_log_.path())});
+  // The old session log is now part of the version (which names it, should a crash leave
+  // the file behind); later statements go to a new one.
+  start_session(true);
+  unsealed_records_ = false;
+  tail_dirty_ = false;
+  // Many small commits must not leave many small segments behind.
+  if (kind != VersionKind::Optimize) maybe_compact();
+}
+
+void Database::write_version(VersionKind kind, const std::string& message, const std::vector<std::string>& absorbed) {
   Manifest next;
   next.id = new_id();
   next.parent = manifest_.id;
@@ -711,13 +804,11 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
     }
     next.tables.push_back(std::move(entry));
   }
-  next.tail_log = new_tail_log();
+  next.absorbed_logs = absorbed;
   write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
-  AppendFile next_log(path_ + "/tail/" + next.tail_log);
-  // The ref swap is the commit point: before it the old version and its log are current.
+  // The ref swap is the commit point: before it the old version and the logs are current.
   write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
-
-  const std::string old_log = tail_log_.path();
+  note_ref_stamp();
   for (auto& [table, s, file] : rewritten) {
     table->segment_entries[s].deletions = file;
     table->deletions_dirty_[s] = false;
@@ -729,18 +820,10 @@ void Database::seal_locked(VersionKind kind, const std::string& message) {
     table->tail_rows = 0;
     table->tail_deleted.clear();
   }
-  tail_log_.swap(next_log);
-  tail_dirty_ = false;
-  unsealed_records_ = false;
+  for (auto& [name, table] : tables_) table->content_stamp_ = TableState::next_content_stamp();
   manifest_ = std::move(next);
-  try {
-    remove_file(old_log);
-  } catch (...) {
-    // A leftover log is harmless: no manifest names it, and gc() removes it.
-  }
-  // Many small commits must not leave many small segments behind.
-  if (kind != VersionKind::Optimize) maybe_compact();
 }
+
 
 void Database::sync() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
@@ -756,15 +839,9 @@ void Database::close() {
     closed_ = true;
     return;
   }
-  const bool pending = has_pending();
-  if (pending) {
-    seal_locked(VersionKind::Seal, "");
-  } else if (tail_dirty_) {
-    tail_log_.sync();  // DDL-only changes since the last seal
-  }
-  tail_log_.close();
+  if (has_pending()) seal_locked(VersionKind::Seal, "");
+  end_session();
   closed_ = true;
-  lock_.unlock();
 }
 
 }  // namespace replaydb

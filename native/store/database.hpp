@@ -199,6 +199,16 @@ class Database {
   std::string indexes_directory() const { return path_ + "/indexes"; }
   /** Seals every tail into segments and publishes a new version; returns its id. */
   std::string seal(VersionKind kind, const std::string& message);
+  // Several processes (native/store/sessions.cpp).
+  /**
+   * Takes in the versions other processes committed to this branch since this handle last
+   * looked: its own uncommitted changes are replayed on top. Costs one stat() when nothing
+   * changed. Returns whether the view changed. Throws EngineError(serialization_failure)
+   * naming the conflict if the uncommitted changes no longer apply (nothing changes then).
+   */
+  bool refresh();
+  /** Discards this handle's uncommitted changes and takes in the branch's latest version. */
+  void rollback();
   /** fdatasyncs the tail log. */
   void sync();
   // Versions and branches (native/store/versions.cpp).
@@ -229,10 +239,10 @@ class Database {
   Database(std::string path, DatabaseOptions options) : path_(std::move(path)), options_(options) {}
   void initialize_directory();
   void load();
-  void apply_record(std::string_view payload, const std::string& file);
+  /** Applies one log record; `rebase`: it was written against an older version, so check it as a new statement. */
+  void apply_record(std::string_view payload, const std::string& file, bool rebase = false);
   /** Frames and writes a record built after kRecordHeaderBytes of reserved space. */
   void append_record(std::string& record);
-  std::string new_tail_log();
   TableState* find_table_mutable(const std::string& name);
   void check_not_null(const TableState& table, const std::vector<Column>& columns) const;
   /** Applies a validated modification (live, or replayed from the log). */
@@ -254,6 +264,33 @@ class Database {
   void load_branch(const std::string& branch);
   void reset_state(const Manifest& manifest);
   void maybe_compact();
+  // Sessions (sessions.cpp).
+  /** Holds LOCK (commits, ref changes) while alive; nests within one handle. */
+  class CommitGuard {
+   public:
+    explicit CommitGuard(Database& database);
+    ~CommitGuard();
+    CommitGuard(const CommitGuard&) = delete;
+    CommitGuard& operator=(const CommitGuard&) = delete;
+
+   private:
+    Database& database_;
+  };
+  /** Starts a new session log for branch_ (file, Session record, flock) and makes it current; removes the previous one if `remove_previous`. */
+  void start_session(bool remove_previous);
+  /** Closes and unlocks the session log; removes it when it holds nothing uncommitted. */
+  void end_session();
+  /** Rebases this handle's uncommitted records onto the branch's head if another process moved it. Caller holds mutex_ exclusively. */
+  void rebase_to_head();
+  /** Replays `records` (payloads of a log) over the current state; `rebase`: check them against it as new statements. */
+  void replay(const std::vector<std::string>& records, const std::string& file, bool rebase);
+  /** Takes in the logs of sessions that ended without committing (crashed processes). Caller holds the commit lock. */
+  void adopt_orphan_logs();
+  /** Whether a version of `branch` since the log was created took in log `name`. */
+  bool log_absorbed(const std::string& branch, const std::string& name) const;
+  /** Seals the tails into a new version of branch_ naming `absorbed`; no session handling. Caller holds the commit lock. */
+  void write_version(VersionKind kind, const std::string& message, const std::vector<std::string>& absorbed);
+  void note_ref_stamp();
   /**
    * Publishes `next` (a changed copy of the current manifest) as the branch's new version:
    * new id, parent, kind, message, an empty tail log; manifest, then the ref swap; then the
@@ -265,7 +302,15 @@ class Database {
   std::string path_;
   DatabaseOptions options_;
   mutable std::shared_mutex mutex_;
-  FileLock lock_;
+  FileLock commit_lock_;   // LOCK, held only while committing
+  int commit_depth_ = 0;   // nested CommitGuards
+  FileLock session_lock_;  // flock on this handle's session log: tells others it is alive
+  struct RefStamp {
+    uint64_t inode = 0, size = 0;
+    int64_t modified_ns = 0;
+    bool operator==(const RefStamp& other) const { return inode == other.inode && size == other.size && modified_ns == other.modified_ns; }
+  };
+  RefStamp ref_stamp_;  // of refs/heads/<branch_> when last read
   std::string branch_ = "main";
   Manifest manifest_;
   std::map<std::string, std::unique_ptr<TableState>> tables_;

@@ -234,6 +234,11 @@ void AppendFile::truncate(uint64_t length) {
   size_ = length;
 }
 
+std::string file_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 FileLock::~FileLock() { unlock(); }
 
 bool FileLock::try_lock(const std::string& path) {
@@ -247,6 +252,18 @@ bool FileLock::try_lock(const std::string& path) {
     throw io_failure(path, "flock", e);
   }
   return true;
+}
+
+void FileLock::lock(const std::string& path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw io_failure(path, "open lock file", errno);
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int e = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw io_failure(path, "flock", e);
+  }
 }
 
 void FileLock::unlock() {

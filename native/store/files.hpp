@@ -35,6 +35,8 @@ bool is_directory(const std::string& path);
 void make_directories(const std::string& path);
 std::vector<std::string> list_directory(const std::string& path);
 void remove_file(const std::string& path);
+/** The last component of `path`. */
+std::string file_name(const std::string& path);
 /** Writes `bytes` to `path` so that a crash leaves either the old or the new file, whole. */
 void write_file_atomically(const std::string& path, std::string_view bytes, bool sync);
 void sync_directory(const std::string& path);
@@ -102,8 +104,11 @@ class FileLock {
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
-  /** Returns false when another process holds it. */
+  /** Returns false when another process (or another open of the file) holds it. */
   bool try_lock(const std::string& path);
+  /** Waits until it is free. A lock dies with the process holding it, so a crash never leaves it taken. */
+  void lock(const std::string& path);
+  bool locked() const { return fd_ >= 0; }
   void unlock();
 
  private:

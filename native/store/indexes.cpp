@@ -43,6 +43,8 @@ std::vector<std::string> Database::build_indexes(const std::vector<IndexDefiniti
 bool Database::create_index(const std::string& table_name, IndexDefinition definition, bool if_not_exists) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
+  CommitGuard commit(*this);
+  rebase_to_head();
   for (const auto& [name, table] : tables_) {
     for (const IndexDefinition& index : table->indexes) {
       if (index.name == definition.name) {
@@ -85,6 +87,8 @@ bool Database::create_index(const std::string& table_name, IndexDefinition defin
 void Database::drop_index(const std::string& name, bool if_exists) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
+  CommitGuard commit(*this);
+  rebase_to_head();
   Manifest next = manifest_;
   bool found = false;
   if (has_pending()) seal_locked(VersionKind::Seal, "");

@@ -46,6 +46,8 @@ std::string encode_manifest(const Manifest& manifest) {
     }
   }
   out.put_string(manifest.tail_log);
+  out.put<uint32_t>(uint32_t(manifest.absorbed_logs.size()));
+  for (const std::string& log : manifest.absorbed_logs) out.put_string(log);
   out.put<uint32_t>(crc32c(bytes.data(), bytes.size()));
   return bytes;
 }
@@ -114,6 +116,11 @@ Manifest decode_manifest(const std::string& bytes, const std::string& file) {
     manifest.tables.push_back(std::move(table));
   }
   manifest.tail_log = in.get_string();
+  if (version >= 5) {
+    const uint32_t absorbed = in.get<uint32_t>();
+    if (absorbed > in.remaining()) throw corrupt_file(file, "implausible count of absorbed logs");
+    for (uint32_t i = 0; i < absorbed; i++) manifest.absorbed_logs.push_back(in.get_string());
+  }
   if (!in.at_end()) throw corrupt_file(file, "trailing bytes after manifest");
   return manifest;
 }

@@ -13,10 +13,10 @@
 namespace replaydb {
 
 /**
- * Version 4 added vector indexes; 3 merge parents; 2 per-segment deletion files. Older
- * versions are still read.
+ * Version 5 added the session logs a version absorbed; 4 vector indexes; 3 merge parents;
+ * 2 per-segment deletion files. Older versions are still read.
  */
-constexpr uint32_t kManifestFormatVersion = 4;
+constexpr uint32_t kManifestFormatVersion = 5;
 
 /** Why a version was made: commit(), an automatic seal, a new branch, a merge, optimize(). */
 enum class VersionKind : uint8_t { Create = 0, Commit = 1, Seal = 2, Branch = 3, Merge = 4, Optimize = 5 };
@@ -53,7 +53,13 @@ struct Manifest {
   int64_t time_micros = 0;
   uint32_t next_table_id = 1;
   std::vector<ManifestTable> tables;
-  std::string tail_log;  // name under tail/ of the log that continues this version
+  /** Format 4 and older: name under tail/ of the log that continued this version (one writer). Empty since 5. */
+  std::string tail_log;
+  /**
+   * Session logs (names under tail/) whose records this version took in, so that a log
+   * left behind by a crash after its commit is recognised and not taken in twice.
+   */
+  std::vector<std::string> absorbed_logs;
 };
 
 std::string encode_manifest(const Manifest& manifest);

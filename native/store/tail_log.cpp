@@ -60,7 +60,7 @@ ReplayedLog read_tail_log(const std::string& path) {
   if (std::memcmp(bytes.data(), kLogMagic, 8) != 0) throw corrupt_file(path, "not a replaydb tail log (bad magic)");
   ByteReader header(std::string_view(bytes).substr(8, 8), path);
   const uint32_t version = header.get<uint32_t>();
-  if (version != kTailLogFormatVersion) {
+  if (version < 2 || version > kTailLogFormatVersion) {
     throw StorageError("feature_not_supported", path, "tail log format version " + std::to_string(version) + " is not supported");
   }
   size_t position = kLogHeaderSize;
@@ -99,10 +99,15 @@ ReplayedLog read_tail_log(const std::string& path) {
   return log;
 }
 
-void encode_insert_record(std::string& out, uint32_t table_id, const std::vector<Column>& columns, size_t row_count) {
+void encode_insert_record(std::string& out, const std::string& table, const std::vector<Column>& columns, size_t row_count) {
   ByteWriter writer(out);
-  writer.put<uint8_t>(uint8_t(RecordKind::Insert));
-  writer.put<uint32_t>(table_id);
+  writer.put<uint8_t>(uint8_t(RecordKind::InsertInto));
+  writer.put_string(table);
+  encode_insert_columns(out, columns, row_count);
+}
+
+void encode_insert_columns(std::string& out, const std::vector<Column>& columns, size_t row_count) {
+  ByteWriter writer(out);
   writer.put<uint64_t>(row_count);
   writer.put<uint32_t>(uint32_t(columns.size()));
   for (const Column& column : columns) {

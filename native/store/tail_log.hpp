@@ -17,10 +17,19 @@
 
 namespace replaydb {
 
-/** Version 2 added a checksum of each record's length. */
-constexpr uint32_t kTailLogFormatVersion = 2;
+/**
+ * Version 3 made logs per session (a first Session record naming the branch) and added
+ * ModifyRows; 2 added a checksum of each record's length. Version 2 logs are still read.
+ */
+constexpr uint32_t kTailLogFormatVersion = 3;
 
-enum class RecordKind : uint8_t { CreateTable = 1, DropTable = 2, Insert = 3, Modify = 4 };
+/**
+ * Format 2 records name tables by id and Modify deletes rows by position in the version
+ * the log continues. Format 3 writes InsertInto and ModifyRows instead: they name tables by
+ * name and each deleted row by its segment file and row (or its row among this log's own
+ * appends), so a record means the same rows after another process commits.
+ */
+enum class RecordKind : uint8_t { CreateTable = 1, DropTable = 2, Insert = 3, Modify = 4, Session = 5, ModifyRows = 6, InsertInto = 7 };
 
 struct ReplayedLog {
   std::vector<std::string> records;  // payloads, in order
@@ -42,8 +51,11 @@ inline std::string start_record() { return std::string(kRecordHeaderBytes, '\0')
 /** Fills in the header of a record begun with start_record. */
 void finish_record(std::string& record);
 
-void encode_insert_record(std::string& out, uint32_t table_id, const std::vector<Column>& columns, size_t row_count);
-/** Decodes the columns of an insert record (after its kind byte and table id) for `schema`. */
+/** An InsertInto record's payload. */
+void encode_insert_record(std::string& out, const std::string& table, const std::vector<Column>& columns, size_t row_count);
+/** The rows part of an insert (shared by InsertInto, ModifyRows and the format-2 records). */
+void encode_insert_columns(std::string& out, const std::vector<Column>& columns, size_t row_count);
+/** Decodes the rows part of an insert record for `schema`. */
 std::vector<Column> decode_insert_columns(ByteReader& in, const TableSchema& schema);
 
 }  // namespace replaydb

@@ -57,6 +57,8 @@ std::string Database::create_branch(const std::string& name, const std::string& 
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
   check_branch_name(name);
+  CommitGuard commit(*this);
+  rebase_to_head();
   const std::string ref = path_ + "/refs/heads/" + name;
   if (file_exists(ref)) throw EngineError("duplicate_object", "branch \"" + name + "\" already exists");
   std::string source_id;
@@ -73,7 +75,8 @@ std::string Database::create_branch(const std::string& name, const std::string& 
   next.kind = VersionKind::Branch;
   next.message = "branch " + name + " from " + (from.empty() ? branch_ : from);
   next.time_micros = now_micros();
-  next.tail_log = new_tail_log();
+  next.tail_log.clear();
+  next.absorbed_logs.clear();
   write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
   const size_t slash = ref.find_last_of('/');
   make_directories(ref.substr(0, slash));
@@ -85,6 +88,7 @@ void Database::checkout(const std::string& name) {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
   check_branch_name(name);
+  CommitGuard commit(*this);
   if (!file_exists(path_ + "/refs/heads/" + name)) throw EngineError("undefined_object", "branch \"" + name + "\" does not exist");
   if (name == branch_) return;
   if (has_pending()) seal_locked(VersionKind::Seal, "");
@@ -102,6 +106,7 @@ void Database::delete_branch(const std::string& name) {
   check_writable();
   check_branch_name(name);
   if (name == branch_) throw EngineError("object_in_use", "cannot delete branch \"" + name + "\": it is checked out");
+  CommitGuard commit(*this);
   const std::string ref = path_ + "/refs/heads/" + name;
   if (!file_exists(ref)) throw EngineError("undefined_object", "branch \"" + name + "\" does not exist");
   remove_file(ref);
@@ -183,6 +188,8 @@ MergeOutcome Database::merge(const std::string& source, const std::string& into_
   const std::string into = into_name.empty() ? branch_ : into_name;
   check_branch_name(into);
   if (!file_exists(path_ + "/refs/heads/" + into)) throw EngineError("undefined_object", "branch \"" + into + "\" does not exist");
+  CommitGuard commit(*this);
+  rebase_to_head();
   if (into == branch_ && has_pending()) seal_locked(VersionKind::Seal, "");
   if (source == branch_ && has_pending()) seal_locked(VersionKind::Seal, "");
   const std::string into_id = into == branch_ ? manifest_.id : resolve(into);
@@ -392,7 +399,8 @@ MergeOutcome Database::merge(const std::string& source, const std::string& into_
   uint32_t next_table = ours.next_table_id;
   for (const ManifestTable& table : merged.tables) next_table = std::max(next_table, table.schema.id + 1);
   merged.next_table_id = std::max(next_table, theirs.next_table_id);
-  merged.tail_log = new_tail_log();
+  merged.tail_log.clear();
+  merged.absorbed_logs.clear();
   write_file_atomically(path_ + "/manifests/" + merged.id, encode_manifest(merged), true);
   write_file_atomically(path_ + "/refs/heads/" + into, merged.id + "\n", true);
   if (into == branch_) load_branch(branch_);
@@ -403,6 +411,8 @@ MergeOutcome Database::merge(const std::string& source, const std::string& into_
 std::string Database::optimize() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
+  CommitGuard commit(*this);
+  rebase_to_head();
   return compact_locked(VersionKind::Optimize, "optimize", false);
 }
 
@@ -417,6 +427,8 @@ void Database::maybe_compact() {
 }
 
 std::string Database::compact_locked(VersionKind kind, const std::string& message, bool only_when_needed) {
+  CommitGuard commit(*this);
+  rebase_to_head();
   if (has_pending()) seal_locked(VersionKind::Seal, "");
   Manifest next = manifest_;
   bool changed = false;
@@ -463,28 +475,30 @@ std::string Database::compact_locked(VersionKind kind, const std::string& messag
 }
 
 std::string Database::publish_version(Manifest next, VersionKind kind, const std::string& message) {
+  // Callers computed `next` from the head under the commit lock, with nothing pending.
+  CommitGuard commit(*this);
   next.id = new_id();
   next.parent = manifest_.id;
   next.merge_parent.clear();
   next.kind = kind;
   next.message = message;
   next.time_micros = now_micros();
-  next.tail_log = new_tail_log();
+  next.tail_log.clear();
+  next.absorbed_logs.clear();
   write_file_atomically(path_ + "/manifests/" + next.id, encode_manifest(next), true);
   write_file_atomically(path_ + "/refs/heads/" + branch_, next.id + "\n", true);
-  const std::string old_log = tail_log_.path();
   load_branch(branch_);  // row positions or indexes changed: rebuild every table's state from the new version
-  try {
-    remove_file(old_log);
-  } catch (...) {
-    // A leftover log is harmless: no manifest names it, and gc() removes it.
-  }
   return manifest_.id;
 }
 
 size_t Database::gc() {
   std::unique_lock<std::shared_mutex> guard(mutex_);
   check_writable();
+  // Under the commit lock no other process is between writing files and naming them in a
+  // version; logs of crashed sessions are taken in first.
+  CommitGuard commit(*this);
+  rebase_to_head();
+  adopt_orphan_logs();
   // Every version reachable from a branch (time travel may visit any ancestor) and what it names.
   std::unordered_set<std::string> manifests;
   std::unordered_set<std::string> files;
@@ -534,10 +548,12 @@ size_t Database::gc() {
     }
   }
   for (const std::string& name : list_directory(path_ + "/tail")) {
-    if (!logs.count(name)) {
-      remove_file(path_ + "/tail/" + name);
-      removed++;
-    }
+    // Session logs of live handles are flock'ed; the rest were taken in above (or kept as .conflict).
+    if (logs.count(name) || name.size() < 4 || name.compare(name.size() - 4, 4, ".log") != 0) continue;
+    FileLock alive;
+    if (!alive.try_lock(path_ + "/tail/" + name)) continue;
+    remove_file(path_ + "/tail/" + name);
+    removed++;
   }
   return removed;
 }

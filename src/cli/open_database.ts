@@ -6,7 +6,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { open, type Database } from '../database.js';
-import { SqlError } from '../sql/sql_error.js';
 import { CliError } from './cli_errors.js';
 
 export interface OpenForCommandOptions {
@@ -22,12 +21,5 @@ export async function openForCommand(path: string, options: OpenForCommandOption
     }
     if (!statSync(path).isDirectory()) throw new CliError(`"${path}" is not a database (a database is a directory)`);
   }
-  try {
-    return await open(path, { create: options.create ?? false, bigint: true, branch: options.branch });
-  } catch (error) {
-    if (error instanceof SqlError && error.code === 'lock_not_available') {
-      throw new CliError(`database "${path}" is open in another process`, 'only one process may open a database at a time; close the other one first');
-    }
-    throw error;
-  }
+  return await open(path, { create: options.create ?? false, bigint: true, branch: options.branch });
 }

@@ -73,7 +73,7 @@ export interface WriteCounts {
 const MAX_RUNS_PER_BATCH = 1000;
 
 /** Errors about the database rather than a run's data: they end the import. */
-const FATAL_CODES = new Set<SqlErrorCode>(['io_error', 'data_corrupted', 'connection_closed', 'out_of_memory', 'internal_error', 'lock_not_available', 'read_only_sql_transaction']);
+const FATAL_CODES = new Set<SqlErrorCode>(['io_error', 'data_corrupted', 'connection_closed', 'out_of_memory', 'internal_error', 'lock_not_available', 'serialization_failure', 'read_only_sql_transaction']);
 
 export class RunWriter {
   readonly counts: WriteCounts = { runs: 0, steps: 0, outcomes: 0, failedRuns: 0 };

@@ -42,6 +42,7 @@ export type SqlErrorCode =
   | 'object_in_use'
   | 'read_only_sql_transaction'
   | 'lock_not_available'
+  | 'serialization_failure'
   | 'connection_closed'
   | 'program_limit_exceeded'
   | 'out_of_memory'
