@@ -3,34 +3,19 @@
  * no acknowledged row, and the database opens cleanly afterwards.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openSync } from '../../src/index.js';
-import { databasePath } from '../helpers.js';
+import { databasePath, runFixture } from '../helpers.js';
 
 const writer = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'writer.js');
 
 /** Runs the writer until `killAfterMs` after it is ready, kills it, returns the last acknowledged id. */
-function runAndKill(path: string, start: number, mode: string, killAfterMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, path, String(start), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let errors = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      output += chunk;
-      if (!timer && output.includes('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.stderr.on('data', (chunk) => (errors += chunk));
-    child.on('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`writer exited on its own: ${errors}`));
-      const acks = [...output.matchAll(/ack (\d+)\n/g)];
-      resolve(acks.length ? Number(acks[acks.length - 1]![1]) : start - 1);
-    });
-  });
+async function runAndKill(path: string, start: number, mode: string, killAfterMs: number): Promise<number> {
+  const run = await runFixture(writer, [path, String(start), mode], killAfterMs);
+  if (!run.killed) throw new Error('writer exited on its own');
+  return run.lastAck ?? start - 1;
 }
 
 for (const mode of ['single', 'mixed']) {

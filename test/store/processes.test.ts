@@ -6,13 +6,12 @@
  * rows are taken in by the next opener exactly once.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openSync, type Database, type SqlError } from '../../src/index.js';
-import { databasePath } from '../helpers.js';
+import { databasePath, runFixture } from '../helpers.js';
 
 const writerScript = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'session_writer.js');
 
@@ -124,25 +123,9 @@ interface WriterRun {
   finished: boolean;
 }
 
-function runWriter(path: string, writer: number, rows: number, commitEvery: number, killAfterMs?: number): Promise<WriterRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writerScript, path, String(writer), String(rows), String(commitEvery)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let errors = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      output += chunk;
-      if (killAfterMs !== undefined && !timer && output.includes('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.stderr.on('data', (chunk) => (errors += chunk));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL' && code !== 0) return reject(new Error(`writer ${writer} failed (${code}): ${errors}`));
-      const acks = [...output.matchAll(/ack (\d+)\n/g)];
-      resolve({ lastAck: acks.length ? Number(acks[acks.length - 1]![1]) : writer * 1_000_000 - 1, finished: output.includes('done\n') });
-    });
-  });
+async function runWriter(path: string, writer: number, rows: number, commitEvery: number, killAfterMs?: number): Promise<WriterRun> {
+  const run = await runFixture(writerScript, [path, String(writer), String(rows), String(commitEvery)], killAfterMs);
+  return { lastAck: run.lastAck ?? writer * 1_000_000 - 1, finished: run.output.includes('done\n') };
 }
 
 /** Every writer's ids from writer*1e6 up to its last acknowledged one are present exactly once. */
