@@ -16,7 +16,9 @@ namespace replaydb {
 namespace {
 
 constexpr const char* kMarkerFile = "REPLAYDB";
-constexpr const char* kMarkerText = "replaydb database\nformat 1\n";
+constexpr const char* kMarkerText = "replaydb database\nformat 2\n";
+/** Format 1: one writing process; its files are read, and a writable open upgrades the marker. */
+constexpr const char* kMarkerTextV1 = "replaydb database\nformat 1\n";
 
 }  // namespace
 
@@ -186,8 +188,14 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
   } else {
     const std::string text = read_file(marker);
     if (text.rfind("replaydb database\n", 0) != 0) throw corrupt_file(marker, "unrecognised database marker");
-    if (text != kMarkerText) {
+    if (text != kMarkerText && text != kMarkerTextV1) {
       throw StorageError("feature_not_supported", marker, "database format \"" + text.substr(18) + "\" is not supported by this version");
+    }
+    if (text == kMarkerTextV1 && !snapshot) {
+      // This process writes manifest 5 and session logs, which format-1 code cannot read:
+      // the marker says so first, so that such code refuses the directory.
+      Database::CommitGuard upgrading(*database);
+      write_file_atomically(marker, kMarkerText, true);
     }
   }
   if (snapshot) {
@@ -240,7 +248,6 @@ void Database::initialize_directory() {
   manifest.id = new_id();
   manifest.kind = VersionKind::Create;
   manifest.time_micros = now_micros();
-  manifest.tail_log = manifest.id + ".log";
   write_file_atomically(path_ + "/manifests/" + manifest.id, encode_manifest(manifest), true);
   write_file_atomically(path_ + "/refs/heads/main", manifest.id + "\n", true);
   write_file_atomically(path_ + "/HEAD", "main\n", true);
@@ -317,10 +324,20 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
   auto conflict = [&](const std::string& what) {
     throw EngineError("serialization_failure", "uncommitted changes conflict with a version another process committed: " + what);
   };
-  auto table_named = [&](const std::string& name) {
+  // Records name a table and the id it had when written. A committed table's id never
+  // changes, so on a rebase another id means another process dropped it and created one of
+  // the same name meanwhile; tables this log created are matched by name (a rebase may
+  // have given them another id).
+  auto table_named = [&](ByteReader& in) {
+    const std::string name = in.get_string();
+    const uint32_t id = in.get<uint32_t>();
     TableState* table = find_table_mutable(name);
     if (!table && rebase) conflict("table \"" + name + "\" was dropped");
     if (!table) throw corrupt_file(file, "record for unknown table \"" + name + "\"");
+    if (table->schema.id != id && !replay_created_tables_.count(name)) {
+      if (rebase) conflict("table \"" + name + "\" was dropped and created again");
+      throw corrupt_file(file, "record for table \"" + name + "\" names another table id");
+    }
     return table;
   };
   switch (RecordKind(kind)) {
@@ -338,12 +355,14 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
           write_schema(wa, same);
           write_schema(wb, existing->schema);
           if (a != b) conflict("table \"" + schema.name + "\" was created with other columns");
+          replay_created_tables_.insert(schema.name);
           break;
         }
         for (const auto& [name, table] : tables_) {
           if (table->schema.id == schema.id) schema.id = next_table_id_;  // the id was taken meanwhile
         }
       }
+      replay_created_tables_.insert(schema.name);
       auto table = std::make_unique<TableState>();
       table->schema = schema;
       for (const ColumnSchema& column : schema.columns) table->tail.emplace_back(column.type);
@@ -359,7 +378,7 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
       break;
     }
     case RecordKind::InsertInto: {
-      TableState* target = table_named(in.get_string());
+      TableState* target = table_named(in);
       std::vector<Column> columns = decode_insert_columns(in, target->schema);
       const size_t rows = columns.empty() ? 0 : columns[0].size();
       if (rebase) {
@@ -373,7 +392,7 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
       break;
     }
     case RecordKind::ModifyRows: {
-      TableState* target = table_named(in.get_string());
+      TableState* target = table_named(in);
       std::vector<uint64_t> deleted;
       const uint32_t groups = in.get<uint32_t>();
       for (uint32_t g = 0; g < groups; g++) {
@@ -578,7 +597,7 @@ void Database::insert(const std::string& table_name, const std::vector<int>& tar
   check_tail_capacity(*table, columns);
   std::string& record = record_buffer_;
   record.assign(kRecordHeaderBytes, '\0');
-  encode_insert_record(record, table->schema.name, columns, row_count);
+  encode_insert_record(record, table->schema.name, table->schema.id, columns, row_count);
   const uint64_t log_size = tail_log_.size();
   append_record(record);
   apply_or_undo(log_size, [&] { apply_modification(*table, {}, std::move(columns), row_count); });
@@ -630,6 +649,7 @@ void Database::modify(const std::string& table_name, const std::function<Modific
   ByteWriter out(record);
   out.put<uint8_t>(uint8_t(RecordKind::ModifyRows));
   out.put_string(table->schema.name);
+  out.put<uint32_t>(table->schema.id);
   // Deleted rows by segment file and row (positions are sorted, so each segment's rows are together).
   std::vector<std::pair<std::string, std::vector<uint64_t>>> groups;
   size_t current_segment = SIZE_MAX - 1;

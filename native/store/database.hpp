@@ -311,6 +311,8 @@ class Database {
     bool operator==(const RefStamp& other) const { return inode == other.inode && size == other.size && modified_ns == other.modified_ns; }
   };
   RefStamp ref_stamp_;  // of refs/heads/<branch_> when last read
+  /** While replaying a log: the tables its CreateTable records made. */
+  std::unordered_set<std::string> replay_created_tables_;
   std::string branch_ = "main";
   Manifest manifest_;
   std::map<std::string, std::unique_ptr<TableState>> tables_;

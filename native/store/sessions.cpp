@@ -104,6 +104,7 @@ void Database::end_session() {
 }
 
 void Database::replay(const std::vector<std::string>& records, const std::string& file, bool rebase) {
+  replay_created_tables_.clear();
   for (const std::string& record : records) apply_record(record, file, rebase);
 }
 
@@ -210,12 +211,16 @@ void Database::adopt_orphan_logs() {
         }
       }
       const size_t changes = log.records.size() - (legacy ? 0 : 1);
-      if (branch.empty() || changes == 0 || (!legacy && log_absorbed(branch, name))) {
-        remove_file(path);  // sealed already, or nothing in it
+      if (branch.empty() || changes == 0) {
+        remove_file(path);  // nothing in it (or a format-2 log some seal already took in)
         continue;
       }
       if (!file_exists(path_ + "/refs/heads/" + branch)) {
         std::rename(path.c_str(), (path + ".conflict").c_str());  // its branch was deleted: keep the rows aside
+        continue;
+      }
+      if (!legacy && log_absorbed(branch, name)) {
+        remove_file(path);  // committed just before its owner died
         continue;
       }
       branch_ = branch;

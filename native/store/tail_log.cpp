@@ -99,10 +99,12 @@ ReplayedLog read_tail_log(const std::string& path) {
   return log;
 }
 
-void encode_insert_record(std::string& out, const std::string& table, const std::vector<Column>& columns, size_t row_count) {
+void encode_insert_record(std::string& out, const std::string& table, uint32_t table_id, const std::vector<Column>& columns,
+                         size_t row_count) {
   ByteWriter writer(out);
   writer.put<uint8_t>(uint8_t(RecordKind::InsertInto));
   writer.put_string(table);
+  writer.put<uint32_t>(table_id);
   encode_insert_columns(out, columns, row_count);
 }
 

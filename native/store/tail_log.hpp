@@ -52,7 +52,8 @@ inline std::string start_record() { return std::string(kRecordHeaderBytes, '\0')
 void finish_record(std::string& record);
 
 /** An InsertInto record's payload. */
-void encode_insert_record(std::string& out, const std::string& table, const std::vector<Column>& columns, size_t row_count);
+void encode_insert_record(std::string& out, const std::string& table, uint32_t table_id, const std::vector<Column>& columns,
+                         size_t row_count);
 /** The rows part of an insert (shared by InsertInto, ModifyRows and the format-2 records). */
 void encode_insert_columns(std::string& out, const std::vector<Column>& columns, size_t row_count);
 /** Decodes the rows part of an insert record for `schema`. */

@@ -6,14 +6,15 @@
  * rows are taken in by the next opener exactly once.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { openSync, type Database, type SqlError } from '../../src/index.js';
+import { open, openSync, type Database, type SqlError } from '../../src/index.js';
 import { databasePath, runFixture } from '../helpers.js';
 
-const writerScript = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'session_writer.js');
+const fixtures = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures');
+const writerScript = join(fixtures, 'session_writer.js');
 
 function count(db: Database, sql = 'SELECT count(*) AS n FROM t'): number {
   return Number(db.executeSync(sql).rows()[0]!.n);
@@ -97,6 +98,50 @@ test('conflicts: a key taken meanwhile, a row deleted on both sides, a compactio
   await b.rollback();
   await a.close();
   await b.close();
+});
+
+test('a table dropped and created again by another process is a conflict for rows written to the old one', async () => {
+  const path = databasePath();
+  const a = openSync(path);
+  a.executeSync('CREATE TABLE d (n INT)');
+  await a.commit();
+  const b = openSync(path);
+  b.executeSync('INSERT INTO d VALUES (1)');
+  a.executeSync('DROP TABLE d');
+  a.executeSync('CREATE TABLE d (n INT)');
+  await a.commit();
+  assert.throws(() => b.executeSync('SELECT 1 AS one'), (error: SqlError) => error.code === 'serialization_failure' && /dropped and created again/.test(error.message));
+  await b.rollback();
+  assert.equal(count(b, 'SELECT count(*) AS n FROM d'), 0);
+  await a.close();
+  await b.close();
+});
+
+test('a crashed session whose branch was deleted meanwhile is kept aside; opening still works', async () => {
+  const path = databasePath();
+  const main = openSync(path);
+  main.executeSync('CREATE TABLE t (n INT)');
+  await main.branch('scratch');
+  await main.commit();
+  const run = await runFixture(join(fixtures, 'branch_writer.js'), [path, 'scratch'], 50);
+  assert.ok(run.killed && run.lastAck === 1);
+  await main.deleteBranch('scratch');
+  await main.close();
+  const reopened = openSync(path);
+  assert.equal(count(reopened), 0);
+  assert.equal(readdirSync(join(path, 'tail')).filter((name) => name.endsWith('.log.conflict')).length, 1, "the dead session's rows are kept in a .conflict file");
+  await reopened.close();
+});
+
+test('a format-1 database is upgraded by a writer; an unknown format is refused', async () => {
+  const path = databasePath();
+  (await open(path)).close();
+  writeFileSync(join(path, 'REPLAYDB'), 'replaydb database\nformat 1\n');
+  const db = openSync(path);
+  assert.equal(readFileSync(join(path, 'REPLAYDB'), 'utf8'), 'replaydb database\nformat 2\n');
+  await db.close();
+  writeFileSync(join(path, 'REPLAYDB'), 'replaydb database\nformat 9\n');
+  assert.throws(() => openSync(path), (error: SqlError) => error.code === 'feature_not_supported');
 });
 
 test('a session log left behind after its commit is not taken in twice', async () => {
