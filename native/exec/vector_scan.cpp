@@ -348,10 +348,18 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
   } else {
     std::sort(candidates.begin(), candidates.end());
   }
-  for (const Candidate& candidate : candidates) {
-    const Source& source = sources[candidate.source];
-    for (size_t c = 0; c < node.columns.size(); c++) out.columns[c].append_selected(source.views[node.columns[c]], &candidate.row, 1);
-    if (node.with_row_ids) out.columns.back().append<int64_t>(int64_t(candidate.position));
+  // Gathered a run of candidates from the same source at a time (usually one run: one segment).
+  std::vector<uint32_t> run;
+  for (size_t start = 0; start < candidates.size();) {
+    const size_t source = candidates[start].source;
+    size_t end = start;
+    run.clear();
+    while (end < candidates.size() && candidates[end].source == source) run.push_back(candidates[end++].row);
+    for (size_t c = 0; c < node.columns.size(); c++) out.columns[c].append_selected(sources[source].views[node.columns[c]], run.data(), run.size());
+    start = end;
+  }
+  if (node.with_row_ids) {
+    for (const Candidate& candidate : candidates) out.columns.back().append<int64_t>(int64_t(candidate.position));
   }
   out.rows = candidates.size();
   return out;
