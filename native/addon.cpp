@@ -130,6 +130,7 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
                         InstanceMethod("close", &NativeDatabase::Close),
                         InstanceMethod("refresh", &NativeDatabase::Refresh),
                         InstanceMethod("rollback", &NativeDatabase::Rollback),
+                        InstanceMethod("commitCounter", &NativeDatabase::CommitCounter),
                         InstanceMethod("currentBranch", &NativeDatabase::CurrentBranch),
                         InstanceMethod("createBranch", &NativeDatabase::CreateBranch),
                         InstanceMethod("checkout", &NativeDatabase::Checkout),
@@ -299,6 +300,30 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
       return Napi::Boolean::New(info.Env(), database(info.Env()).refresh());
     } catch (...) {
       rethrow_as_js(info.Env());
+    }
+  }
+
+  /**
+   * commitCounter() → an ArrayBuffer over the shared COMMITS counter (its own mapping, freed
+   * with the buffer), or null for a read-only view: JavaScript checks it before each
+   * statement and calls refresh() only when it moved.
+   */
+  Napi::Value CommitCounter(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      Database& db = database(env);
+      if (db.read_only()) return env.Null();
+      auto* counter = new SharedCounter();
+      try {
+        counter->open(db.path() + "/COMMITS");
+      } catch (...) {
+        delete counter;
+        throw;
+      }
+      return Napi::ArrayBuffer::New(env, counter->data(), sizeof(uint64_t), [](Napi::Env, void*, SharedCounter* owned) { delete owned; },
+                                    counter);
+    } catch (...) {
+      rethrow_as_js(env);
     }
   }
 

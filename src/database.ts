@@ -74,6 +74,9 @@ export class Database {
   private catalogCache?: Catalog;
   private readonly statements = new Map<string, CachedStatement>();
   private isClosed = false;
+  /** The shared COMMITS counter's low 32 bits (moves whenever any process commits); null for a read-only view. */
+  private readonly commits: Int32Array | null;
+  private seenCommits = 0;
 
   /** @internal use open() or db.at() */
   constructor(
@@ -94,6 +97,9 @@ export class Database {
           compactionThresholdSegments: options.compactionThresholdSegments,
         }),
     );
+    const counter = engineCall(() => this.handle.commitCounter());
+    this.commits = counter ? new Int32Array(counter, 0, 1) : null;
+    this.seenCommits = this.commits ? Atomics.load(this.commits, 0) : 0;
   }
 
   /** The branch this handle reads and writes. */
@@ -361,8 +367,15 @@ export class Database {
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
       this.statements.set(sql, cached);
     }
-    // Other processes' commits become visible at the next statement (one stat() when there are none).
-    engineCall(() => this.handle.refresh());
+    // Other processes' commits become visible at the next statement: every commit moves the
+    // shared counter, so a statement with none since the last one costs a memory load.
+    if (this.commits) {
+      const commits = Atomics.load(this.commits, 0);
+      if (commits !== this.seenCommits) {
+        engineCall(() => this.handle.refresh());  // a conflict throws here again at every statement until rollback()
+        this.seenCommits = commits;
+      }
+    }
     const version = this.handle.schemaVersion();
     if (!cached.prepared || cached.prepared.schemaVersion !== version) cached.prepared = prepare(cached.parsed, this.catalog());
     const values = bindParameters(cached.parsed.parameters, params, cached.prepared, sql);

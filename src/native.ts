@@ -56,6 +56,8 @@ export interface NativeDatabase {
   refresh(): boolean;
   /** Discards uncommitted changes. */
   rollback(): void;
+  /** 8 bytes over the shared COMMITS counter (moves whenever any process commits), or null for a read-only view. */
+  commitCounter(): ArrayBuffer | null;
   close(): void;
   currentBranch(): string;
   createBranch(name: string, from: string): string;

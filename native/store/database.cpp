@@ -213,6 +213,7 @@ std::unique_ptr<Database> Database::open(const std::string& path, const Database
     return database;
   }
   try {
+    database->commits_.open(path + "/COMMITS");
     Database::CommitGuard commit(*database);
     if (!file_exists(path + "/HEAD")) database->initialize_directory();
     std::string branch = options.branch.empty() ? trim_line(read_file(path + "/HEAD")) : options.branch;

@@ -303,6 +303,7 @@ class Database {
   DatabaseOptions options_;
   mutable std::shared_mutex mutex_;
   FileLock commit_lock_;   // LOCK, held only while committing
+  SharedCounter commits_;  // COMMITS: moves whenever a process releases LOCK
   int commit_depth_ = 0;   // nested CommitGuards
   FileLock session_lock_;  // flock on this handle's session log: tells others it is alive
   struct RefStamp {

@@ -234,6 +234,27 @@ void AppendFile::truncate(uint64_t length) {
   size_ = length;
 }
 
+SharedCounter::~SharedCounter() {
+  if (value_) ::munmap(value_, sizeof(uint64_t));
+}
+
+void SharedCounter::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw io_failure(path, "open", errno);
+  struct stat info;
+  // Growing a new (empty) file to 8 bytes; one already 8 bytes long keeps its value.
+  if (::fstat(fd, &info) != 0 || (info.st_size < off_t(sizeof(uint64_t)) && ::ftruncate(fd, sizeof(uint64_t)) != 0)) {
+    const int e = errno;
+    ::close(fd);
+    throw io_failure(path, "size", e);
+  }
+  void* mapped = ::mmap(nullptr, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const int e = errno;
+  ::close(fd);
+  if (mapped == MAP_FAILED) throw io_failure(path, "mmap", e);
+  value_ = static_cast<uint64_t*>(mapped);
+}
+
 std::string file_name(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);

@@ -29,6 +29,28 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+/**
+ * A u64 counter in a small file, memory-mapped shared by every process that opens it, so a
+ * change one process makes is seen by the others' next plain load (no system call).
+ * The file is created (zero) when missing.
+ */
+class SharedCounter {
+ public:
+  SharedCounter() = default;
+  ~SharedCounter();
+  SharedCounter(const SharedCounter&) = delete;
+  SharedCounter& operator=(const SharedCounter&) = delete;
+  void open(const std::string& path);
+  bool is_open() const { return value_ != nullptr; }
+  uint64_t load() const { return __atomic_load_n(value_, __ATOMIC_ACQUIRE); }
+  void increment() { __atomic_fetch_add(value_, 1, __ATOMIC_ACQ_REL); }
+  /** The mapped 8 bytes (for readers in JavaScript). */
+  uint64_t* data() const { return value_; }
+
+ private:
+  uint64_t* value_ = nullptr;
+};
+
 std::string read_file(const std::string& path);
 bool file_exists(const std::string& path);
 bool is_directory(const std::string& path);

@@ -45,7 +45,11 @@ Database::CommitGuard::CommitGuard(Database& database) : database_(database) {
 }
 
 Database::CommitGuard::~CommitGuard() {
-  if (--database_.commit_depth_ == 0) database_.commit_lock_.unlock();
+  if (--database_.commit_depth_ > 0) return;
+  // Whatever it changed, others notice at their next statement by this counter alone. (A
+  // crash between a ref swap and this leaves the counter to the next holder of the lock.)
+  if (database_.commits_.is_open()) database_.commits_.increment();
+  database_.commit_lock_.unlock();
 }
 
 void Database::note_ref_stamp() {

@@ -71,7 +71,9 @@ test('conflicts: a key taken meanwhile, a row deleted on both sides, a compactio
   b.executeSync("UPDATE k SET v = 20 WHERE id = 'x'");
   await a.commit();
   await assert.rejects(b.refresh(), (error: SqlError) => error.code === 'serialization_failure');
-  assert.throws(() => b.executeSync('SELECT 1 AS one'), (error: SqlError) => error.code === 'serialization_failure', 'b keeps failing until it rolls back');
+  for (let i = 0; i < 2; i++) {
+    assert.throws(() => b.executeSync('SELECT 1 AS one'), (error: SqlError) => error.code === 'serialization_failure', 'b keeps failing until it rolls back');
+  }
   await b.rollback();
   assert.deepEqual(b.executeSync("SELECT v FROM k WHERE id = 'x'").rows(), [{ v: 10 }]);
 
