@@ -246,6 +246,25 @@ export async function runCase(testCase: Case, options: RunOptions, skipped: Skip
   return results;
 }
 
+/**
+ * For a workload whose cases share data built once: every case that runs releases the
+ * shared data once it is done (after its first system's own dispose), and the last one
+ * frees it with `releaseShared`; with no case to run, it is freed at once.
+ */
+export async function releaseWhenDone(cases: Case[], releaseShared: () => Promise<void> | void): Promise<void> {
+  let pending = cases.filter((testCase) => testCase.systems.length > 0).length;
+  if (pending === 0) await releaseShared();
+  for (const testCase of cases) {
+    const [first] = testCase.systems;
+    if (!first) continue;
+    const ownDispose = first.dispose?.bind(first);
+    first.dispose = async () => {
+      await ownDispose?.();
+      if (--pending === 0) await releaseShared();
+    };
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Temporary databases: all under one folder in os.tmpdir(), removed when the run ends
 

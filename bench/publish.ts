@@ -92,7 +92,7 @@ export function readmeSection(report: Report): string {
       'several minutes). Options:',
     '',
     '```sh',
-    'npm run bench -- --quick                    # smaller data, 3 repetitions: under 3 minutes on 2 cores',
+    'npm run bench -- --quick                    # smaller data, 3 repetitions (fewer for the slowest cases): under 3 minutes on 2 cores',
     'npm run bench -- --size 5                   # multiply every row count (a 5M-step branch database, …)',
     'npm run bench -- --only branches,duckdb     # workloads, cases (curation/point_lookup) or systems',
     'npm run bench -- --quick --publish          # also rewrite this section and docs/bench/latest.svg',

@@ -2,7 +2,9 @@
  * Benchmark entry point: `npm run bench -- [--quick] [--size N] [--only a,b] [--repetitions N]`
  * (or `node --expose-gc dist-test/bench/run.js …` after `npx tsc -p tsconfig.test.json`).
  *
- *   --quick          smaller data and 3 repetitions (a whole run in well under 3 minutes)
+ *   --quick          smaller data and 3 repetitions, fewer for the slowest cases (2 for those
+ *                    bound by JSONL, 1 for the HNSW builds): a whole run in about 2–2.5 minutes
+ *                    on the 2-core build machine
  *   --size N         multiply every workload's row counts by N (e.g. 0.1, 2)
  *   --only a,b       keep only these workloads / cases (ingest, ingest/multi-row, open,
  *                    curation, curation/seed_curation, …) and these systems (replaydb,

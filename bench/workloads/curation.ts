@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { open, type ColumnData, type Database, type Result } from '../../src/index.js';
 import { mulberry32, TrajectoryGenerator, type TrajectoryStep } from '../data.js';
-import { keepsCase, keepsSystem, removePath, temporaryPath, type Case, type Phases, type RunOptions, type Skip, type System, type Workload } from '../harness.js';
+import { keepsCase, keepsSystem, releaseWhenDone, removePath, temporaryPath, type Case, type Phases, type RunOptions, type Skip, type System, type Workload } from '../harness.js';
 import { loadDuckDB, openDuckDB, parseJsonColumns, type DuckDBPeer } from '../peers/duckdb.js';
 import { groupByTaskJsonl, seedCurationJsonl, type OutcomeRecord, type StepRecord } from '../peers/jsonl.js';
 import { insertSql } from './ingest.js';
@@ -723,6 +723,8 @@ export const curationWorkload: Workload = {
             description: `the seed curation query (join, 4 filters on outcomes, ORDER BY) over ${describeData}; ${seedNotes.seedRows ?? '?'} rows out, as JS objects with JSON parsed`,
             systems: seedSystems(data, keep, false),
             ratioTargets: seedTargets,
+            // JSONL takes seconds a run, the slowest case of a --quick run: two repetitions there.
+            repetitions: options.quick ? Math.min(2, options.repetitions) : undefined,
             notes,
           });
           break;
@@ -770,17 +772,7 @@ export const curationWorkload: Workload = {
     }
 
     // Every case that runs releases the shared data once it is done; the last one frees it.
-    let pending = cases.filter((testCase) => testCase.systems.length > 0).length;
-    if (pending === 0) await data.release();
-    for (const testCase of cases) {
-      const [first] = testCase.systems;
-      if (!first) continue;
-      const ownDispose = first.dispose?.bind(first);
-      first.dispose = async () => {
-        await ownDispose?.();
-        if (--pending === 0) await data.release();
-      };
-    }
+    await releaseWhenDone(cases, () => data.release());
     return cases;
   },
 };

@@ -36,7 +36,7 @@ import { BufferUsage, type GPUBufferLike, type GPUComputeDeviceLike } from '../.
 import { nativeLoader } from '../../src/loader/native_loader.js';
 import { open, type Database, type DataLoader, type TextColumn } from '../../src/index.js';
 import { mulberry32, TrajectoryGenerator } from '../data.js';
-import { keepsCase, keepsSystem, loadOptional, memcpyBandwidth, removePath, temporaryPath, type Case, type RunOptions, type Skip, type System, type Workload } from '../harness.js';
+import { keepsCase, keepsSystem, loadOptional, memcpyBandwidth, releaseWhenDone, removePath, temporaryPath, type Case, type RunOptions, type Skip, type System, type Workload } from '../harness.js';
 
 const SEED = 4242;
 const DIMENSION = 128;
@@ -451,6 +451,9 @@ export const loaderWorkload: Workload = {
     const loaderSettings = (shuffled: boolean) => `dataloader, batchSize(${BATCH_ROWS})${shuffled ? `.shuffle(${SHUFFLE_SEED})` : ''}, prefetch 2, host batches`;
     const describeFixed = (shuffled: boolean) =>
       `one epoch of ${rows} rows × (step INT, reward DOUBLE, embedding VECTOR(${DIMENSION})) = ${FIXED_ROW_BYTES} B a row (${(fixedBytes / 2 ** 20).toFixed(0)} MiB) in batches of ${BATCH_ROWS}${shuffled ? ', shuffled' : ', in order'}; GB/s = rows/s × ${FIXED_ROW_BYTES} B`;
+    // The file readers' cases are the slowest of a --quick run (JSONL takes seconds an
+    // epoch, every system of a case runs the same number of times): two repetitions there.
+    const fileRepetitions = options.quick ? Math.min(2, options.repetitions) : undefined;
     const fraction = (minimum: number) => [{ system: 'memcpy', label: `≥ ${minimum} (loader at ≥ ${minimum * 100}% of memcpy)`, met: (ratio: number) => ratio >= minimum }];
     for (const name of names) {
       switch (name) {
@@ -473,7 +476,15 @@ export const loaderWorkload: Workload = {
           if (keep('replaydb')) systems.push(replaydbSystem(data, FIXED_SQL, shuffled, loaderSettings(shuffled)));
           if (keep('arrow') && arrow) systems.push(arrowFixedSystem(data, arrow, shuffled));
           if (keep('jsonl')) systems.push(jsonlFixedSystem(data, shuffled));
-          cases.push({ name: `loader/${name}`, unit: 'rows/s', units: rows, description: `${describeFixed(shuffled)}; the same rows read from an Arrow IPC file and from JSONL`, systems, notes });
+          cases.push({
+            name: `loader/${name}`,
+            unit: 'rows/s',
+            units: rows,
+            description: `${describeFixed(shuffled)}; the same rows read from an Arrow IPC file and from JSONL`,
+            systems,
+            repetitions: fileRepetitions,
+            notes,
+          });
           break;
         }
         case 'text': {
@@ -487,6 +498,7 @@ export const loaderWorkload: Workload = {
             units: rows,
             description: `one epoch of ${rows} rows × (role TEXT, content TEXT), about ${Math.round(data.textBytes / rows)} B of UTF-8 a row (${(data.textBytes / 2 ** 20).toFixed(0)} MiB), batches of ${BATCH_ROWS} as offsets + bytes`,
             systems,
+            repetitions: fileRepetitions,
             notes,
           });
           break;
@@ -517,17 +529,7 @@ export const loaderWorkload: Workload = {
       }
     }
     // Every case that runs releases the shared data once it is done; the last one frees it.
-    let pending = cases.filter((testCase) => testCase.systems.length > 0).length;
-    if (pending === 0) await data.release();
-    for (const testCase of cases) {
-      const [first] = testCase.systems;
-      if (!first) continue;
-      const ownDispose = first.dispose?.bind(first);
-      first.dispose = async () => {
-        await ownDispose?.();
-        if (--pending === 0) await data.release();
-      };
-    }
+    await releaseWhenDone(cases, () => data.release());
     return cases;
   },
 };

@@ -3,7 +3,7 @@
  * trajectories, joined to their outcomes) and the HNSW index builds behind it, on replaydb
  * beside the `usearch` package (the index library replaydb embeds, used bare) and LanceDB.
  *
- * Data, built once per run: 100k trajectories (20k with --quick, times --size), each one
+ * Data, built once per run: 100k trajectories (5k with --quick, times --size), each one
  * step-0 row with a 768-d embedding from bench/data.ts (48 clusters, noise as large as the
  * center, normalised: a query's 50 nearest sit in a narrow band of its cluster, so HNSW
  * recall is below 1 and worth reporting), and one outcome each: success 50%, reward_score
@@ -19,6 +19,8 @@
  *    LanceDB's IVF_HNSW_SQ (its defaults) and IVF_FLAT. Every build uses all cores. One
  *    timed repetition with --quick, two otherwise (a 100k build takes minutes here); the
  *    warm-up builds a 2000-row index only, so that it loads code without doubling the run.
+ *    The builds dominate a --quick run (20k rows took 27–66 s of it on the 2-core build
+ *    machine), hence its 5k rows: every case and every system gets the same 5k.
  *    The last index each system builds is the one the search cases query.
  *  - search_unfiltered / search_success / search_selective: the seed query without a
  *    WHERE, with the seed's `o.success = true` (~50% pass) and with `AND o.reward_score >
@@ -42,7 +44,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { open, type Database } from '../../src/index.js';
 import { mulberry32, TrajectoryGenerator } from '../data.js';
-import { keepsCase, keepsSystem, removePath, temporaryPath, type Case, type Phases, type RunOptions, type Skip, type System, type Workload } from '../harness.js';
+import { keepsCase, keepsSystem, releaseWhenDone, removePath, temporaryPath, type Case, type Phases, type RunOptions, type Skip, type System, type Workload } from '../harness.js';
 import {
   buildLanceIndex,
   connectLanceDB,
@@ -64,6 +66,8 @@ const DIMENSION = 768;
 const K = 50;
 const BATCH_ROWS = 250;
 const WARMUP_ROWS = 2000;
+/** Trajectories (one vector each) before --size: every case of a run shares them. */
+const ROWS = { full: 100_000, quick: 5_000 };
 /** replaydb's defaults, passed explicitly; usearch gets the same. */
 const HNSW = { m: 16, efConstruction: 128, efSearch: 64 };
 const QUERY_NOISE = 0.5;
@@ -771,7 +775,7 @@ export const vectorWorkload: Workload = {
     const names = CASE_NAMES.filter((name) => keepsCase(options, 'vector', name) && (!options.quick || !FULL_RUN_CASES.has(name) || namedInOnly(options, name)));
     if (names.length === 0) return [];
     const keep = (name: string): boolean => keepsSystem(options, name);
-    const count = Math.max(WARMUP_ROWS, Math.round((options.quick ? 20_000 : 100_000) * options.scale));
+    const count = Math.max(WARMUP_ROWS, Math.round((options.quick ? ROWS.quick : ROWS.full) * options.scale));
     const queryCount = options.quick ? 50 : 200;
     const stores: Stores = {
       data: buildData(count, queryCount),
@@ -796,7 +800,8 @@ export const vectorWorkload: Workload = {
     }
     const { data } = stores;
     const cores = cpus().length;
-    const describeData = `${count} trajectories, one step-0 row each with a 768-d clustered embedding (48 clusters), outcomes success ${((data.passingCount.success / count) * 100).toFixed(0)}%`;
+    const sizeNote = options.quick ? ` (--quick size; a full run has ${Math.round(ROWS.full * options.scale)})` : '';
+    const describeData = `${count} trajectories${sizeNote}, one step-0 row each with a 768-d clustered embedding (48 clusters), outcomes success ${((data.passingCount.success / count) * 100).toFixed(0)}%`;
     // The first case carries the data's facts and everything found while running (filled in as cases run).
     const notes = {
       ...data.notes,
@@ -842,22 +847,11 @@ export const vectorWorkload: Workload = {
     if (cases[0]) cases[0].notes = { ...cases[0].notes, ...notes };
 
     // Every case that runs releases the shared stores once it is done; the last one frees them.
-    const release = async (): Promise<void> => {
+    await releaseWhenDone(cases, async () => {
       await stores.replaydb?.db.close();
       stores.lanceConnection?.close();
       for (const path of stores.paths) removePath(path);
-    };
-    let pending = cases.filter((testCase) => testCase.systems.length > 0).length;
-    if (pending === 0) await release();
-    for (const testCase of cases) {
-      const [first] = testCase.systems;
-      if (!first) continue;
-      const ownDispose = first.dispose?.bind(first);
-      first.dispose = async () => {
-        await ownDispose?.();
-        if (--pending === 0) await release();
-      };
-    }
+    });
     return cases;
   },
 };
