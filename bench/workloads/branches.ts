@@ -17,9 +17,9 @@
  *  - commit-latency: `commit()` after 100 single-row INSERTs (each already durable in the
  *    tail log) on a 10k-step database: the seal of 100 rows into a segment plus the
  *    manifest and ref swap, all fsync'ed. No peer has a version commit to compare with.
- *  - query-after-small-commits: the same 20k steps loaded as 2,000 commits of 10 rows (300
+ *  - query-after-small-commits: the same 100k steps loaded as 10,000 commits of 10 rows (300
  *    commits, 3k steps, with --quick; times --size) with automatic compaction on, as it is
- *    by default (a table past 32 segments is compacted at the next seal), against one
+ *    by default (a table past 32 segments has its newest segments merged at the next seal), against one
  *    INSERT-all-then-commit load; both reopened, then a GROUP BY aggregate and a filtered,
  *    sorted SELECT returning rows. Target: the many-commits database within 1.5x.
  *    The per-commit latencies of the many-commits load (compactions included) go in the notes.
@@ -543,7 +543,7 @@ export const branchesWorkload: Workload = {
     }
 
     if (names.includes('query-after-small-commits') && (keep('replaydb') || keep('replaydb/small-commits'))) {
-      const commits = Math.max(10, Math.round((options.quick ? 300 : 2_000) * options.scale));
+      const commits = Math.max(10, Math.round((options.quick ? 300 : 10_000) * options.scale));
       const rowsPerCommit = 10;
       const steps = new TrajectoryGenerator({ seed: SEED + 2 }).take(commits * rowsPerCommit);
       const notes: Record<string, unknown> = { steps: steps.length, rowsPerCommit };

@@ -20,6 +20,24 @@
 namespace replaydb {
 namespace {
 
+/**
+ * Automatic compaction merges a suffix of a table's segments, not all of them: the newest
+ * segments, extended to an older one while that one holds at most twice the rows gathered
+ * so far (and until at most half the threshold would remain). Sizes then grow
+ * geometrically, so every row is rewritten O(log n) times over many small commits instead
+ * of at every compaction, and each version keeps a bounded number of segments.
+ */
+size_t first_segment_to_merge(const std::vector<SegmentEntry>& segments, size_t threshold) {
+  auto live = [](const SegmentEntry& segment) { return segment.row_count - segment.deleted_count; };
+  size_t first = segments.size() - 1;
+  uint64_t gathered = live(segments[first]);
+  while (first > 0 && (segments.size() - first < 2 || live(segments[first - 1]) <= 2 * gathered || first + 1 > threshold / 2)) {
+    first--;
+    gathered += live(segments[first]);
+  }
+  return first;
+}
+
 uint64_t live_rows(const ManifestTable& table) {
   uint64_t rows = 0;
   for (const SegmentEntry& segment : table.segments) rows += segment.row_count - segment.deleted_count;
@@ -440,11 +458,12 @@ std::string Database::compact_locked(VersionKind kind, const std::string& messag
     const bool needed = only_when_needed ? entry.segments.size() > options_.compaction_threshold_segments
                                          : entry.segments.size() > 1 || deleted > 0;
     if (!needed) continue;
-    // One new segment with every live row, in position order.
+    const size_t first = only_when_needed ? first_segment_to_merge(entry.segments, options_.compaction_threshold_segments) : 0;
+    // One new segment with every live row of segments [first, end), in position order.
     std::vector<Column> columns;
     for (const ColumnSchema& column : entry.schema.columns) columns.emplace_back(column.type);
     std::vector<uint32_t> selection;
-    for (size_t s = 0; s < entry.segments.size(); s++) {
+    for (size_t s = first; s < entry.segments.size(); s++) {
       std::shared_ptr<Segment> segment = table.segment(s, directory);
       auto flags = table.segment_deletions(s, directory);
       selection.clear();
@@ -454,7 +473,7 @@ std::string Database::compact_locked(VersionKind kind, const std::string& messag
       for (size_t c = 0; c < columns.size(); c++) columns[c].append_selected(segment->column(c), selection.data(), selection.size());
     }
     const size_t rows = columns.empty() ? 0 : columns[0].size();
-    std::vector<SegmentEntry> segments;
+    std::vector<SegmentEntry> segments(entry.segments.begin(), entry.segments.begin() + long(first));
     if (rows > 0) {
       SegmentEntry segment;
       segment.file = std::to_string(entry.schema.id) + "-" + new_id() + ".seg";
