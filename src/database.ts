@@ -45,8 +45,7 @@ export interface ExecuteOptions {
    */
   signal?: AbortSignal;
   /**
-   * Progress of a long CREATE INDEX (or a commit that seals rows into indexed segments):
-   * called about every `progressIntervalMs` while the statement runs with rows indexed so
+   * Progress of a long CREATE INDEX: called about every `progressIntervalMs` while the statement runs with rows indexed so
    * far, and once at the end with `done === total`. Only `execute` can report while it
    * runs; `executeSync` holds the thread.
    */

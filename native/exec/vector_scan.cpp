@@ -2,9 +2,10 @@
 // segments with an HNSW index are searched with that set as usearch's filter, the tail and
 // unindexed segments exactly. Conjuncts that probe a primary key (the semi-joins a join on
 // another table's key becomes) are not evaluated up front but for the rows the graph
-// search reaches, through the key index, so a query's cost follows k, not the table. A segment whose filtered search finds fewer than k rows
-// while more pass the filter is searched exactly instead, so the scan returns k rows
-// whenever k rows pass. When few rows pass at all, everything is searched exactly.
+// search reaches, through the key index, so a query's cost follows k, not the table. A
+// segment whose filtered search finds fewer than k rows while more pass the filter is
+// searched exactly instead, so the scan returns k rows whenever k rows pass. When few
+// rows pass at all, everything is searched exactly.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -45,7 +46,10 @@ struct Source {
   std::vector<uint8_t> passing;  // kFails / kPassesLocally / kPasses; deleted rows and NULL vectors fail
   size_t passing_count = 0;      // rows not kFails (an upper bound while probes are pending)
   size_t pending = 0;            // rows kPassesLocally
+  bool from_cache = false;       // passing came from the segment's cache…
+  size_t pending_when_loaded = 0;  // …with this many rows unsettled
   std::string cache_key;         // sealed segments: see row_cache_key
+  std::vector<std::vector<ColumnView>> probe_views;  // per key probe: the views of its arguments
   std::shared_ptr<VectorIndex> index;
   std::shared_ptr<Segment> segment;  // keeps the mapping alive
 };
@@ -96,19 +100,17 @@ SplitFilter split_filter(const Expression* filter) {
 /** Settles a kPassesLocally row by asking the key probes; returns whether it passes. */
 bool resolve(Source& source, const SplitFilter& filter, size_t row) {
   if (source.passing[row] != kPassesLocally) return source.passing[row] == kPasses;
+  if (source.probe_views.empty()) {
+    for (const Expression* probe : filter.probes) {
+      std::vector<ColumnView>& views = source.probe_views.emplace_back();
+      for (const auto& arg : probe->args) views.push_back(source.views[size_t(arg->column)]);
+    }
+  }
   bool passes = true;
-  std::vector<ColumnView> probes;
-  for (const Expression* probe : filter.probes) {
-    probes.clear();
-    for (const auto& arg : probe->args) {
-      const ColumnView& view = source.views[size_t(arg->column)];
-      if (view.is_null(row)) passes = false;
-      probes.push_back(view);
-    }
-    if (!passes || !probe->subquery_keys->probe()->contains(probes, row)) {
-      passes = false;
-      break;
-    }
+  for (size_t p = 0; p < filter.probes.size() && passes; p++) {
+    const std::vector<ColumnView>& views = source.probe_views[p];
+    for (const ColumnView& view : views) passes = passes && !view.is_null(row);
+    passes = passes && filter.probes[p]->subquery_keys->probe()->contains(views, row);
   }
   source.passing[row] = passes ? kPasses : kFails;
   source.pending--;
@@ -154,7 +156,7 @@ void compute_passing(Source& source, const PlanNode& node, const SplitFilter& fi
 
 /** Caches the source's row states (as far as they are settled) for the next search with its filter. */
 void remember_passing(const Source& source) {
-  if (source.cache_key.empty()) return;
+  if (source.cache_key.empty() || (source.from_cache && source.pending == source.pending_when_loaded)) return;  // nothing new
   auto rows = std::make_shared<Segment::RowSet>();
   rows->flags = source.passing;
   rows->count = source.passing_count;
@@ -196,7 +198,8 @@ void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& f
     if (auto cached = source.segment->cached_rows(source.cache_key)) {
       source.passing = cached->flags;
       source.passing_count = cached->count;
-      source.pending = cached->unsettled;
+      source.pending = source.pending_when_loaded = cached->unsettled;
+      source.from_cache = true;
       return;
     }
   }

@@ -341,6 +341,14 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
     }
     return table;
   };
+  // Appended rows take keys as a new statement would, but a taken key is a conflict here.
+  auto check_keys_on_rebase = [&](TableState& table, const std::vector<uint64_t>& deleted, const std::vector<Column>& columns, size_t rows) {
+    try {
+      check_primary_key(table, deleted, columns, rows);
+    } catch (const EngineError& error) {
+      conflict(error.what());
+    }
+  };
   switch (RecordKind(kind)) {
     case RecordKind::Session:
       break;  // names the branch the log's session wrote to (read by adopt_orphan_logs)
@@ -351,11 +359,7 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
           // Another process created the same table meanwhile: fine if it is the same table.
           TableSchema same = schema;
           same.id = existing->schema.id;
-          std::string a, b;
-          ByteWriter wa(a), wb(b);
-          write_schema(wa, same);
-          write_schema(wb, existing->schema);
-          if (a != b) conflict("table \"" + schema.name + "\" was created with other columns");
+          if (schema_bytes(same) != schema_bytes(existing->schema)) conflict("table \"" + schema.name + "\" was created with other columns");
           replay_created_tables_.insert(schema.name);
           break;
         }
@@ -382,13 +386,7 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
       TableState* target = table_named(in);
       std::vector<Column> columns = decode_insert_columns(in, target->schema);
       const size_t rows = columns.empty() ? 0 : columns[0].size();
-      if (rebase) {
-        try {
-          check_primary_key(*target, {}, columns, rows);
-        } catch (const EngineError& error) {
-          conflict(error.what());
-        }
-      }
+      if (rebase) check_keys_on_rebase(*target, {}, columns, rows);
       apply_modification(*target, {}, std::move(columns), rows);
       break;
     }
@@ -426,13 +424,7 @@ void Database::apply_record(std::string_view payload, const std::string& file, b
       if (in.get<uint8_t>() != 0) {
         columns = decode_insert_columns(in, target->schema);
         rows = columns.empty() ? 0 : columns[0].size();
-        if (rebase) {
-          try {
-            check_primary_key(*target, deleted, columns, rows);
-          } catch (const EngineError& error) {
-            conflict(error.what());
-          }
-        }
+        if (rebase) check_keys_on_rebase(*target, deleted, columns, rows);
       }
       apply_modification(*target, deleted, std::move(columns), rows);
       break;

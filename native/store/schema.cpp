@@ -57,6 +57,13 @@ Value read_value(ByteReader& in) {
   return value;
 }
 
+std::string schema_bytes(const TableSchema& schema) {
+  std::string bytes;
+  ByteWriter out(bytes);
+  write_schema(out, schema);
+  return bytes;
+}
+
 void write_schema(ByteWriter& out, const TableSchema& schema) {
   out.put<uint32_t>(schema.id);
   out.put_string(schema.name);

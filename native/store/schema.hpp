@@ -32,6 +32,8 @@ struct TableSchema {
 void write_value(ByteWriter& out, const Value& value);
 Value read_value(ByteReader& in);
 void write_schema(ByteWriter& out, const TableSchema& schema);
+/** write_schema's bytes alone: two schemas are the same table definition when these are equal. */
+std::string schema_bytes(const TableSchema& schema);
 TableSchema read_schema(ByteReader& in);
 
 }  // namespace replaydb

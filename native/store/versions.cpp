@@ -51,24 +51,6 @@ const ManifestTable* table_named(const Manifest& manifest, const std::string& na
   return nullptr;
 }
 
-std::string schema_bytes(const TableSchema& schema) {
-  std::string bytes;
-  ByteWriter out(bytes);
-  write_schema(out, schema);
-  return bytes;
-}
-
-void append_key_bytes(std::string& key, const ColumnView& view, size_t row) {
-  if (view.type.is_variable_width()) {
-    std::string_view bytes = view.bytes(row);
-    const uint32_t length = uint32_t(bytes.size());
-    key.append(reinterpret_cast<const char*>(&length), 4);
-    key.append(bytes);
-  } else {
-    key.append(reinterpret_cast<const char*>(view.fixed(row)), view.type.width());
-  }
-}
-
 }  // namespace
 
 std::string Database::create_branch(const std::string& name, const std::string& from) {
@@ -362,7 +344,7 @@ MergeOutcome Database::merge(const std::string& source, const std::string& into_
         for (size_t row = 0; row < segment.row_count(); row++) {
           if (flags[s][row]) continue;
           std::string key;
-          for (const ColumnView& view : views) append_key_bytes(key, view, row);
+          for (const ColumnView& view : views) append_primary_key_part(key, view, row);
           if (theirs_only[s]) {
             their_rows.emplace_back(std::move(key), s, row);
           } else {
