@@ -63,7 +63,7 @@ Napi::Object catalog_to_js(Napi::Env env, const Database& database) {
 
 class StatementWorker : public Napi::AsyncWorker {
  public:
-  StatementWorker(Napi::Env env, std::shared_ptr<Database> database, std::unique_ptr<Statement> statement,
+  StatementWorker(Napi::Env env, std::shared_ptr<Database> database, std::shared_ptr<Statement> statement,
                   std::shared_ptr<CancellationToken> cancellation = nullptr)
       : Napi::AsyncWorker(env, "replaydb.statement"),
         deferred_(Napi::Promise::Deferred::New(env)),
@@ -107,7 +107,7 @@ class StatementWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<Database> database_;
-  std::unique_ptr<Statement> statement_;
+  std::shared_ptr<Statement> statement_;  // a prepared query's is released when the worker is done
   std::shared_ptr<CancellationToken> cancellation_;
   StatementResult result_;
   std::string code_ = "internal_error";
@@ -115,12 +115,28 @@ class StatementWorker : public Napi::AsyncWorker {
   int expression_ = -1;
 };
 
+/**
+ * The statement one run of a prepared query executes: the prepared one with `params` bound
+ * into it (released for the next run when the returned pointer goes), or, while another
+ * run holds that, the same query read again from `message`.
+ */
+std::shared_ptr<Statement> statement_for_run(const std::shared_ptr<PreparedQuery>& prepared, const Napi::Object& message,
+                                             const Napi::Array& params) {
+  if (prepared->busy.exchange(true)) return read_statement(message, params);
+  std::shared_ptr<Statement> statement(prepared->statement.get(), [prepared](Statement*) { prepared->busy.store(false); });
+  bind_prepared_query(*prepared, params);
+  return statement;
+}
+
 class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeDatabase",
                        {InstanceMethod("run", &NativeDatabase::Run), InstanceMethod("runAsync", &NativeDatabase::RunAsync),
                         InstanceMethod("prepareInsert", &NativeDatabase::PrepareInsert),
+                        InstanceMethod("prepareQuery", &NativeDatabase::PrepareQuery),
+                        InstanceMethod("runQuery", &NativeDatabase::RunQuery),
+                        InstanceMethod("runQueryAsync", &NativeDatabase::RunQueryAsync),
                         InstanceMethod("runPrepared", &NativeDatabase::RunPrepared),
                         InstanceMethod("runPreparedAsync", &NativeDatabase::RunPreparedAsync),
                         InstanceMethod("catalog", &NativeDatabase::Catalog),
@@ -198,6 +214,56 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
       std::unique_ptr<Statement> statement = read_statement(info[0].As<Napi::Object>(), params_of(info));
       std::shared_ptr<CancellationToken> cancellation;
       if (info.Length() > 2 && info[2].IsExternal()) cancellation = *info[2].As<Napi::External<std::shared_ptr<CancellationToken>>>().Data();
+      auto* worker = new StatementWorker(env, database_, std::move(statement), std::move(cancellation));
+      Napi::Promise promise = worker->promise();
+      worker->Queue();
+      return promise;
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  /** prepareQuery(message) → an opaque handle for runQuery(handle, message, params). */
+  Napi::Value PrepareQuery(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      database(env);
+      auto* holder = new std::shared_ptr<PreparedQuery>(read_prepared_query(info[0].As<Napi::Object>()));
+      return Napi::External<std::shared_ptr<PreparedQuery>>::New(env, holder,
+                                                                  [](Napi::Env, std::shared_ptr<PreparedQuery>* held) { delete held; });
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  static const std::shared_ptr<PreparedQuery>& prepared_of(const Napi::Value& handle) {
+    return *handle.As<Napi::External<std::shared_ptr<PreparedQuery>>>().Data();
+  }
+
+  /** runQuery(handle, message, params): the prepared query's result. */
+  Napi::Value RunQuery(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      Database& db = database(env);
+      const Napi::Array params = info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array::New(env);
+      std::shared_ptr<Statement> statement = statement_for_run(prepared_of(info[0]), info[1].As<Napi::Object>(), params);
+      StatementResult result = run_statement(db, *statement, nullptr);
+      statement.reset();
+      return result_to_js(env, result);
+    } catch (...) {
+      rethrow_as_js(env);
+    }
+  }
+
+  /** runQueryAsync(handle, message, params, cancellation?): runQuery on a worker thread. */
+  Napi::Value RunQueryAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      database(env);
+      const Napi::Array params = info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array::New(env);
+      std::shared_ptr<Statement> statement = statement_for_run(prepared_of(info[0]), info[1].As<Napi::Object>(), params);
+      std::shared_ptr<CancellationToken> cancellation;
+      if (info.Length() > 3 && info[3].IsExternal()) cancellation = *info[3].As<Napi::External<std::shared_ptr<CancellationToken>>>().Data();
       auto* worker = new StatementWorker(env, database_, std::move(statement), std::move(cancellation));
       Napi::Promise promise = worker->promise();
       worker->Queue();

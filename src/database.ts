@@ -197,7 +197,10 @@ export class Database {
           cancellation = native().createCancellation();
           signal.addEventListener('abort', abort, { once: true });
         }
-        output = await this.handle.runAsync(prepared.message, values, cancellation);
+        const query = this.preparedQuery(prepared);
+        output = query
+          ? await this.handle.runQueryAsync(query, prepared.message, values, cancellation)
+          : await this.handle.runAsync(prepared.message, values, cancellation);
       }
     } catch (error) {
       throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
@@ -242,9 +245,12 @@ export class Database {
     if (prepared.kind === 'explain') return this.explain(prepared);
     let output: NativeResult;
     try {
+      const query = this.preparedQuery(prepared);
       output = prepared.templated
         ? { rowCount: this.handle.runPrepared(this.insertHandle(prepared), values) }
-        : this.handle.run(prepared.message, values);
+        : query
+          ? this.handle.runQuery(query, prepared.message, values)
+          : this.handle.run(prepared.message, values);
     } catch (error) {
       throw translateEngineError(error, sql, { parameters: parsed.parameters.positions, expressions: prepared.positions });
     }
@@ -345,6 +351,15 @@ export class Database {
 
   private insertHandle(prepared: PreparedStatement): unknown {
     return (prepared.nativeHandle ??= this.handle.prepareInsert(prepared.message));
+  }
+
+  /**
+   * The native copy of a query, read once, for queries whose message stays the same for
+   * every parameter value (LIMIT $n and parameters typed by their value change it).
+   */
+  private preparedQuery(prepared: PreparedStatement): unknown {
+    if (prepared.kind !== 'query' || prepared.rowCountSlots.length > 0 || prepared.untypedParameters.length > 0) return undefined;
+    return (prepared.nativeQuery ??= this.handle.prepareQuery(prepared.message));
   }
 
   private checkOpen(): void {

@@ -46,6 +46,11 @@ export interface NativeDatabase {
   /** Runs a prepared INSERT; returns the number of rows inserted. */
   runPrepared(handle: unknown, params: unknown[]): number;
   runPreparedAsync(handle: unknown, params: unknown[]): Promise<NativeResult>;
+  /** Reads a query message once (its parameters left open); the handle then binds parameters into it. */
+  prepareQuery(message: PlanMessage): unknown;
+  /** Runs a prepared query; `message` is read again only while another run holds the prepared one. */
+  runQuery(handle: unknown, message: PlanMessage, params: unknown[]): NativeResult;
+  runQueryAsync(handle: unknown, message: PlanMessage, params: unknown[], cancellation?: unknown): Promise<NativeResult>;
   catalog(): NativeCatalog;
   schemaVersion(): number;
   /** [rows indexed, rows to index] of the running (or last) index build. */

@@ -68,3 +68,35 @@ test('LIMIT and OFFSET take parameters', async () => {
   assert.throws(() => db.executeSync('SELECT x FROM n LIMIT ?', [-1]), (e: SqlError) => e.code === 'invalid_parameter');
   await db.close();
 });
+
+test('a query run again binds its new parameters: every run answers as a fresh statement would', async () => {
+  const db = await open(databasePath());
+  await db.execute('CREATE TABLE p (id INT PRIMARY KEY, tag TEXT, score FLOAT)');
+  await db.execute('CREATE TABLE q (id INT PRIMARY KEY, x INT)');
+  await db.execute(`INSERT INTO p VALUES ${Array.from({ length: 40 }, (_, i) => `(${i}, 't${i % 4}', ${i / 10})`).join(', ')}`);
+  await db.execute(`INSERT INTO q VALUES ${Array.from({ length: 40 }, (_, i) => `(${i}, ${i % 7})`).join(', ')}`);
+  // Parameters in a filter, an IN subquery and a scalar subquery, run with changing values.
+  const sql = `SELECT id, (SELECT max(x) FROM q WHERE x < $3) AS m FROM p
+    WHERE tag = $1 AND id IN (SELECT id FROM q WHERE x >= $2) ORDER BY id`;
+  const expected = (tag: string, minX: number, below: number) => {
+    const rows = [];
+    for (let id = 0; id < 40; id++) if (`t${id % 4}` === tag && id % 7 >= minX) rows.push({ id, m: below > 0 ? Math.min(6, below - 1) : null });
+    return rows;
+  };
+  for (const [tag, minX, below] of [['t1', 3, 5], ['t2', 0, 1], ['t1', 6, 0], ['t3', 2, 9], ['t1', 3, 5]] as const) {
+    assert.deepEqual(db.executeSync(sql, [tag, minX, below]).rows(), expected(tag, minX, below), `${tag} ${minX} ${below}`);
+    assert.deepEqual((await db.execute(sql, [tag, minX, below])).rows(), expected(tag, minX, below));
+  }
+  // A failed run (a value of the wrong type) leaves the statement usable for the next one.
+  await assert.rejects(db.execute(sql, ['t1', 'three', 5]), (error: SqlError) => error.code === 'invalid_text_representation' || error.code === 'datatype_mismatch');
+  assert.deepEqual(db.executeSync(sql, ['t1', 3, 5]).rows(), expected('t1', 3, 5));
+  // Runs at once (the first holds the prepared statement, the others read it again).
+  const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => db.execute(sql, [`t${i % 4}`, i % 7, i])));
+  runs.forEach((result, i) => assert.deepEqual(result.rows(), expected(`t${i % 4}`, i % 7, i), `concurrent run ${i}`));
+  // now() is the time of each run, not of the first.
+  const first = db.executeSync('SELECT now() AS t').rows()[0]!.t as Date;
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const second = db.executeSync('SELECT now() AS t').rows()[0]!.t as Date;
+  assert.ok(second.getTime() > first.getTime(), `${second.toISOString()} after ${first.toISOString()}`);
+  await db.close();
+});

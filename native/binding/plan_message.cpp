@@ -15,6 +15,8 @@ struct Reader {
   napi_env env;
   const Napi::Array& params;
   int64_t statement_time;
+  /** Reading a prepared query: parameters and NOW() are recorded here, converted at bind. */
+  std::vector<ParameterBinding>* bindings = nullptr;
 };
 
 std::string get_string(const Napi::Object& object, const char* key) {
@@ -86,6 +88,10 @@ std::unique_ptr<Expression> read_expression(const Napi::Object& object, const Re
     if (kind == "parameter") {
       const uint32_t index = uint32_t(get_integer(object, "index", 0));
       site.parameter = int(index);
+      if (reader.bindings) {
+        reader.bindings->push_back(ParameterBinding{ParameterBinding::Target::Constant, e.get(), nullptr, index, e->type, site});
+        return e;
+      }
       value = parameter_value(reader, index);
     } else {
       site.sql_text = get_bool(object, "sqlText");
@@ -95,6 +101,7 @@ std::unique_ptr<Expression> read_expression(const Napi::Object& object, const Re
   } else if (kind == "now") {
     e->kind = ExpressionKind::Constant;
     e->constant = Value::of_integer(TypeId::Timestamp, reader.statement_time);
+    if (reader.bindings) reader.bindings->push_back(ParameterBinding{ParameterBinding::Target::Now, e.get(), nullptr, 0, e->type, {}});
   } else if (kind == "compare") {
     e->kind = ExpressionKind::Compare;
     e->compare = compare_operator(get_string(object, "op"));
@@ -185,7 +192,25 @@ std::unique_ptr<PlanNode> read_plan(const Napi::Object& object, const Reader& re
     node->metric = metric == "l2" ? VectorMetric::L2 : metric == "ip" ? VectorMetric::InnerProduct : VectorMetric::Cosine;
     node->limit = get_integer(object, "k", -1);
     node->expansion = uint32_t(get_integer(object, "expansion", 0));
+    if (object.Get("outputs").IsArray()) {
+      Napi::Array outputs = object.Get("outputs").As<Napi::Array>();
+      for (uint32_t i = 0; i < outputs.Length(); i++) {
+        Napi::Object output = outputs.Get(i).As<Napi::Object>();
+        VectorOutput& out = node->vector_outputs.emplace_back();
+        if (!vector_function_named(get_string(output, "function"), out.function)) {
+          throw EngineError("internal_error", "unknown vector function " + get_string(output, "function"));
+        }
+        out.query_first = get_bool(output, "queryFirst");
+      }
+    }
     const std::unique_ptr<Expression> query = read_expression(object.Get("query").As<Napi::Object>(), reader);
+    if (reader.bindings && !reader.bindings->empty() && reader.bindings->back().expression == query.get()) {
+      ParameterBinding& binding = reader.bindings->back();  // the query is a parameter: bound into the node
+      binding.target = ParameterBinding::Target::VectorQuery;
+      binding.expression = nullptr;
+      binding.node = node.get();
+      return node;
+    }
     if (query->kind != ExpressionKind::Constant || query->constant.is_null()) {
       throw EngineError("invalid_parameter", "the query vector of a nearest-neighbour search must not be NULL", query->id >= 0 ? -1 : -1, query->id);
     }
@@ -325,6 +350,43 @@ std::unique_ptr<Statement> bind_insert(const InsertTemplate& insert, const Napi:
     }
   }
   return statement;
+}
+
+std::shared_ptr<PreparedQuery> read_prepared_query(const Napi::Object& message) {
+  if (get_string(message, "kind") != "query") throw EngineError("internal_error", "only queries are prepared natively");
+  auto prepared = std::make_shared<PreparedQuery>();
+  const Napi::Array no_params = Napi::Array::New(message.Env());
+  Reader reader{message.Env(), no_params, 0, &prepared->bindings};
+  prepared->statement = std::make_unique<Statement>();
+  Statement& statement = *prepared->statement;
+  statement.kind = StatementKind::Query;
+  statement.plan = read_plan(message.Get("plan").As<Napi::Object>(), reader);
+  if (message.Get("subqueries").IsArray()) {
+    Napi::Array subqueries = message.Get("subqueries").As<Napi::Array>();
+    for (uint32_t i = 0; i < subqueries.Length(); i++) statement.subqueries.push_back(read_plan(subqueries.Get(i).As<Napi::Object>(), reader));
+  }
+  return prepared;
+}
+
+void bind_prepared_query(PreparedQuery& prepared, const Napi::Array& params) {
+  const int64_t now = current_time_micros();
+  const napi_env env = params.Env();
+  for (const ParameterBinding& binding : prepared.bindings) {
+    if (binding.target == ParameterBinding::Target::Now) {
+      binding.expression->constant = Value::of_integer(TypeId::Timestamp, now);
+      continue;
+    }
+    if (binding.parameter >= params.Length()) {
+      throw EngineError("invalid_parameter", "no value bound for parameter " + std::to_string(binding.parameter + 1), int(binding.parameter));
+    }
+    Value value = js_to_value(env, params.Get(binding.parameter), binding.type, binding.site);
+    if (binding.target == ParameterBinding::Target::Constant) {
+      binding.expression->constant = std::move(value);
+    } else {
+      if (value.is_null()) throw EngineError("invalid_parameter", "the query vector of a nearest-neighbour search must not be NULL", -1, binding.site.expression);
+      binding.node->query = std::move(value.vector);
+    }
+  }
 }
 
 std::unique_ptr<Statement> read_statement(const Napi::Object& message, const Napi::Array& params) {

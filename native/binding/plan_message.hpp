@@ -4,6 +4,9 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
+
+#include "binding/js_values.hpp"
 #include "exec/statement.hpp"
 
 namespace replaydb {
@@ -25,6 +28,33 @@ struct InsertTemplate {
   std::vector<Value> constants;   // by constant index, of the type of the column it fills
   uint32_t parameter_count = 0;   // highest parameter slot + 1
 };
+
+/** Where a prepared query takes a parameter's value (or the statement time) at each run. */
+struct ParameterBinding {
+  enum class Target { Constant, Now, VectorQuery };
+  Target target;
+  Expression* expression;  // Constant, Now: the constant the value replaces
+  PlanNode* node;          // VectorQuery: the vector scan whose query it is
+  uint32_t parameter;
+  DataType type;
+  ConversionSite site;
+};
+
+/**
+ * A query read once and kept natively, so repeated executions (a vector search per agent
+ * step) only convert their parameters into it. One run uses it at a time (`busy`); a run
+ * that finds it busy reads the message again instead. Runs leave nothing behind that the
+ * next run depends on: subquery results are attached afresh at each run.
+ */
+struct PreparedQuery {
+  std::unique_ptr<Statement> statement;
+  std::vector<ParameterBinding> bindings;
+  std::atomic<bool> busy{false};
+};
+
+std::shared_ptr<PreparedQuery> read_prepared_query(const Napi::Object& message);
+/** Converts `params` into the query's constants; the caller holds it busy. */
+void bind_prepared_query(PreparedQuery& prepared, const Napi::Array& params);
 
 std::shared_ptr<InsertTemplate> read_insert_template(const Napi::Object& message);
 std::unique_ptr<Statement> bind_insert(const InsertTemplate& insert, const Napi::Array& params);

@@ -8,6 +8,7 @@
 
 #include "common/column.hpp"
 #include "expr/expression.hpp"
+#include "expr/functions.hpp"
 #include "index/vector_index.hpp"
 
 namespace replaydb {
@@ -33,6 +34,12 @@ struct SortKey {
   bool nulls_first = false;
 };
 
+/** A vector function of a result row's vector and the query that a VectorScan outputs. */
+struct VectorOutput {
+  VectorFunction function = VectorFunction::CosineDistance;
+  bool query_first = false;  // the query is the function's first argument
+};
+
 struct PlanNode {
   PlanKind kind = PlanKind::Scan;
   std::unique_ptr<PlanNode> input;
@@ -47,7 +54,10 @@ struct PlanNode {
   // VectorScan: a Scan that returns only the `limit` rows nearest to `query` in
   // `vector_column` (by `metric`), nearest first, among rows passing `filter`: filtered HNSW
   // search where an index exists and the filter passes many rows, else an exact scan.
+  // After `columns` come `vector_outputs` (DOUBLE each): the select list's distances to the
+  // query, computed for the k rows only, so that the vectors need not travel up the plan.
   uint32_t vector_column = 0;
+  std::vector<VectorOutput> vector_outputs;
   std::vector<float> query;
   VectorMetric metric = VectorMetric::Cosine;
   uint32_t expansion = 0;  // 0: the index's ef_search

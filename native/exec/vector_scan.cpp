@@ -23,6 +23,7 @@ struct Candidate {
   uint64_t position;
   size_t source;  // index into the sources list
   uint32_t row;
+  const float* vector;  // the row's vector (the index's copy where it has one)
   bool operator<(const Candidate& other) const {
     return distance < other.distance || (distance == other.distance && position < other.position);
   }
@@ -32,6 +33,38 @@ struct Candidate {
 constexpr uint8_t kFails = 0;
 constexpr uint8_t kPassesLocally = 1;  // passes the evaluated conjuncts; key probes not asked yet
 constexpr uint8_t kPasses = 2;
+
+/**
+ * Row states of one source. States a sealed segment cached are read in place, shared with
+ * concurrent searches, and copied only when this search settles a row they left open.
+ */
+class RowStates {
+ public:
+  void assign(size_t rows, uint8_t state) {
+    shared_.reset();
+    own_.assign(rows, state);
+    data_ = own_.data();
+  }
+  void share(std::shared_ptr<const Segment::RowSet> rows) {
+    shared_ = std::move(rows);
+    data_ = shared_->flags.data();
+  }
+  uint8_t operator[](size_t row) const { return data_[row]; }
+  void set(size_t row, uint8_t state) {
+    if (shared_) {
+      own_ = shared_->flags;
+      shared_.reset();
+      data_ = own_.data();
+    }
+    own_[row] = state;
+  }
+  std::vector<uint8_t> copy() const { return shared_ ? shared_->flags : own_; }
+
+ private:
+  std::shared_ptr<const Segment::RowSet> shared_;
+  std::vector<uint8_t> own_;
+  const uint8_t* data_ = nullptr;
+};
 
 /** The filter split in two: conjuncts evaluated a batch at a time, and key probes asked per row. */
 struct SplitFilter {
@@ -43,7 +76,7 @@ struct Source {
   std::vector<ColumnView> views;  // every table column (only needed ones have data)
   size_t rows = 0;
   uint64_t base = 0;
-  std::vector<uint8_t> passing;  // kFails / kPassesLocally / kPasses; deleted rows and NULL vectors fail
+  RowStates passing;             // kFails / kPassesLocally / kPasses; deleted rows and NULL vectors fail
   size_t passing_count = 0;      // rows not kFails (an upper bound while probes are pending)
   size_t pending = 0;            // rows kPassesLocally
   bool from_cache = false;       // passing came from the segment's cache…
@@ -112,7 +145,7 @@ bool resolve(Source& source, const SplitFilter& filter, size_t row) {
     for (const ColumnView& view : views) passes = passes && !view.is_null(row);
     passes = passes && filter.probes[p]->subquery_keys->probe()->contains(views, row);
   }
-  source.passing[row] = passes ? kPasses : kFails;
+  source.passing.set(row, passes ? kPasses : kFails);
   source.pending--;
   if (!passes) source.passing_count--;
   return passes;
@@ -147,7 +180,7 @@ void compute_passing(Source& source, const PlanNode& node, const SplitFilter& fi
     for (uint32_t i : selection) {
       const size_t row = start + i;
       if ((deleted && deleted[row]) || vectors.is_null(row)) continue;
-      source.passing[row] = state;
+      source.passing.set(row, state);
       source.passing_count++;
     }
   }
@@ -158,7 +191,7 @@ void compute_passing(Source& source, const PlanNode& node, const SplitFilter& fi
 void remember_passing(const Source& source) {
   if (source.cache_key.empty() || (source.from_cache && source.pending == source.pending_when_loaded)) return;  // nothing new
   auto rows = std::make_shared<Segment::RowSet>();
-  rows->flags = source.passing;
+  rows->flags = source.passing.copy();
   rows->count = source.passing_count;
   rows->unsettled = source.pending;
   source.segment->cache_rows(source.cache_key, std::move(rows));
@@ -196,9 +229,9 @@ void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& f
                       const ExecutionContext& context) {
   if (!source.cache_key.empty()) {
     if (auto cached = source.segment->cached_rows(source.cache_key)) {
-      source.passing = cached->flags;
       source.passing_count = cached->count;
       source.pending = source.pending_when_loaded = cached->unsettled;
+      source.passing.share(std::move(cached));
       source.from_cache = true;
       return;
     }
@@ -214,7 +247,7 @@ void exact_top_k(const Source& source, size_t source_index, const PlanNode& node
   for (size_t row = 0; row < source.rows; row++) {
     if (source.passing[row] != kPasses) continue;
     const float* vector = reinterpret_cast<const float*>(vectors.fixed(row));
-    local.push_back({vector_distance(node.metric, node.query.data(), vector, dimensions), source.base + row, source_index, uint32_t(row)});
+    local.push_back({vector_distance(node.metric, node.query.data(), vector, dimensions), source.base + row, source_index, uint32_t(row), vector});
   }
   if (local.size() > k) {
     std::partial_sort(local.begin(), local.begin() + long(k), local.end());
@@ -238,6 +271,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
   }
   Chunk out;
   for (uint32_t index : node.columns) out.columns.emplace_back(table->schema.columns[index].type);
+  for (size_t i = 0; i < node.vector_outputs.size(); i++) out.columns.emplace_back(DataType{TypeId::Double, 0});
   if (node.with_row_ids) out.columns.emplace_back(DataType{TypeId::BigInt, 0});
   const size_t k = node.limit < 0 ? SIZE_MAX : size_t(node.limit);
   if (k == 0) return out;
@@ -334,7 +368,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
       if (hits.size() < std::min(k, source.passing_count)) resolve_all(source, filter, context);
       if (hits.size() >= std::min(k, source.passing_count)) {
         for (const VectorHit& hit : hits) {
-          if (hit.row < source.rows && source.passing[hit.row] == kPasses) candidates.push_back({hit.distance, source.base + hit.row, i, hit.row});
+          if (hit.row < source.rows && source.passing[hit.row] == kPasses) candidates.push_back({hit.distance, source.base + hit.row, i, hit.row, hit.vector});
         }
         continue;
       }
@@ -360,6 +394,21 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     while (end < candidates.size() && candidates[end].source == source) run.push_back(candidates[end++].row);
     for (size_t c = 0; c < node.columns.size(); c++) out.columns[c].append_selected(sources[source].views[node.columns[c]], run.data(), run.size());
     start = end;
+  }
+  if (!node.vector_outputs.empty()) {
+    const size_t dimensions = node.query.size();
+    const float* query = node.query.data();
+    const bool zero_query = std::all_of(query, query + dimensions, [](float x) { return x == 0; });
+    for (const Candidate& candidate : candidates) {
+      const float* vector = candidate.vector ? candidate.vector
+                                             : reinterpret_cast<const float*>(sources[candidate.source].views[node.vector_column].fixed(candidate.row));
+      for (size_t o = 0; o < node.vector_outputs.size(); o++) {
+        const VectorOutput& output = node.vector_outputs[o];
+        const double value = output.query_first ? vector_function_value(output.function, query, vector, dimensions, zero_query)
+                                                : vector_function_value(output.function, vector, query, dimensions, zero_query);
+        out.columns[node.columns.size() + o].append<double>(value);
+      }
+    }
   }
   if (node.with_row_ids) {
     for (const Candidate& candidate : candidates) out.columns.back().append<int64_t>(int64_t(candidate.position));

@@ -30,6 +30,13 @@ void add_vector_functions(FunctionTable& table);        // vector_functions.cpp
 /** The vector distance functions (vector_functions.cpp): false when `e.name` is not one. */
 bool evaluate_vector_function(const Expression& e, const Batch& batch, Datum& out);
 
+enum class VectorFunction { CosineSimilarity, CosineDistance, L2Distance, InnerProduct, NegativeInnerProduct };
+/** The vector function named `name` (its plan-message name); false when there is none. */
+bool vector_function_named(const std::string& name, VectorFunction& function);
+/** `function(a, b)` of two non-NULL vectors, exactly as SQL computes it; `zero_cosine` says
+ *  one of them is all zeros (then cosine distance is 1, see vector_functions.cpp). */
+double vector_function_value(VectorFunction function, const float* a, const float* b, size_t dimensions, bool zero_cosine);
+
 /** How non-text values become text: `Cast` as `::text` prints them (booleans as true/false);
  *  `Output` as Postgres' output functions do, which concat() uses (booleans as t/f). */
 enum class TextStyle { Cast, Output };

@@ -20,18 +20,6 @@
 namespace replaydb {
 namespace {
 
-enum class VectorFunction { CosineSimilarity, CosineDistance, L2Distance, InnerProduct, NegativeInnerProduct };
-
-bool vector_function_named(const std::string& name, VectorFunction& function) {
-  if (name == "cosine_similarity") function = VectorFunction::CosineSimilarity;
-  else if (name == "cosine_distance") function = VectorFunction::CosineDistance;
-  else if (name == "l2_distance") function = VectorFunction::L2Distance;
-  else if (name == "inner_product") function = VectorFunction::InnerProduct;
-  else if (name == "negative_inner_product") function = VectorFunction::NegativeInnerProduct;
-  else return false;
-  return true;
-}
-
 const float* vector_at(const Datum& datum, size_t i) { return reinterpret_cast<const float*>(datum.view.fixed(datum.row(i))); }
 
 /** Whether every row of `datum` is NULL (an untyped NULL literal arrives as such a constant). */
@@ -77,26 +65,36 @@ Datum vector_function(VectorFunction function, const Expression& e, const Batch&
       out.set_null(i);
       continue;
     }
-    const float* a = vector_at(left, i);
-    const float* b = vector_at(right, i);
-    double result = 0;
-    switch (function) {
-      case VectorFunction::CosineSimilarity:
-      case VectorFunction::CosineDistance: {
-        const double distance = zero_constant ? 1.0 : vector_cosine_distance(a, b, dimensions);
-        result = function == VectorFunction::CosineDistance ? distance : std::clamp(1 - distance, -1.0, 1.0);
-        break;
-      }
-      case VectorFunction::L2Distance: result = std::sqrt(vector_squared_l2(a, b, dimensions)); break;
-      case VectorFunction::InnerProduct: result = vector_dot(a, b, dimensions); break;
-      case VectorFunction::NegativeInnerProduct: result = -vector_dot(a, b, dimensions); break;
-    }
-    out.set(i, result);
+    out.set(i, vector_function_value(function, vector_at(left, i), vector_at(right, i), dimensions, zero_constant));
   }
   return out.finish(args.broadcast);
 }
 
 }  // namespace
+
+bool vector_function_named(const std::string& name, VectorFunction& function) {
+  if (name == "cosine_similarity") function = VectorFunction::CosineSimilarity;
+  else if (name == "cosine_distance") function = VectorFunction::CosineDistance;
+  else if (name == "l2_distance") function = VectorFunction::L2Distance;
+  else if (name == "inner_product") function = VectorFunction::InnerProduct;
+  else if (name == "negative_inner_product") function = VectorFunction::NegativeInnerProduct;
+  else return false;
+  return true;
+}
+
+double vector_function_value(VectorFunction function, const float* a, const float* b, size_t dimensions, bool zero_cosine) {
+  switch (function) {
+    case VectorFunction::CosineSimilarity:
+    case VectorFunction::CosineDistance: {
+      const double distance = zero_cosine ? 1.0 : vector_cosine_distance(a, b, dimensions);
+      return function == VectorFunction::CosineDistance ? distance : std::clamp(1 - distance, -1.0, 1.0);
+    }
+    case VectorFunction::L2Distance: return std::sqrt(vector_squared_l2(a, b, dimensions));
+    case VectorFunction::InnerProduct: return vector_dot(a, b, dimensions);
+    case VectorFunction::NegativeInnerProduct: return -vector_dot(a, b, dimensions);
+  }
+  return 0;
+}
 
 bool evaluate_vector_function(const Expression& e, const Batch& batch, Datum& out) {
   VectorFunction function;

@@ -329,6 +329,7 @@ struct VectorIndex::Impl {
   VectorMetric metric = VectorMetric::Cosine;
   size_t dimensions = 0;
   size_t count = 0;
+  const float* vectors = nullptr;  // f32 indexes: the vectors in the viewed file, in slot order
 
   // Concurrent searches. usearch keeps the search expansion in the index, not per call, and
   // each search needs a context (scratch space) of its own. A search takes a free context;
@@ -495,6 +496,11 @@ std::shared_ptr<VectorIndex> VectorIndex::open(const std::string& path, size_t d
     throw corrupt_file(path, "vector index header does not match its trailer");
   }
   impl.expansion = impl.index.expansion_search();
+  // usearch views the vectors in place, one after another in slot order after the matrix
+  // dimensions (index_dense_gt::view); f32 vectors are the rows' own values.
+  if (options.quantization == VectorQuantization::F32 && reinterpret_cast<uintptr_t>(data + sizeof matrix) % alignof(float) == 0) {
+    impl.vectors = reinterpret_cast<const float*>(data + sizeof matrix);
+  }
   return opened;
 }
 
@@ -539,7 +545,8 @@ std::vector<VectorHit> VectorIndex::search(const float* query, size_t k, size_t 
   for (size_t i = 0; i < result.size(); i++) {
     const auto match = result[i];
     const float distance = zero_cosine_query ? 1.0f : from_usearch_distance(impl.metric, match.distance);
-    hits.push_back(VectorHit{uint32_t(match.member.key), distance});
+    const float* vector = impl.vectors ? impl.vectors + size_t(match.member.slot) * impl.dimensions : nullptr;
+    hits.push_back(VectorHit{uint32_t(match.member.key), distance, vector});
   }
   return hits;
 }

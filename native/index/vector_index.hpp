@@ -29,6 +29,9 @@ struct VectorIndexOptions {
 struct VectorHit {
   uint32_t row;
   float distance;
+  /** The index's own copy of the row's vector where it is unquantized (f32), else null: the
+   *  search just read it, so it is in cache, unlike the segment's copy. */
+  const float* vector = nullptr;
 };
 
 /**

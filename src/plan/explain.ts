@@ -42,7 +42,7 @@ function node(plan: PlanNodeMessage, depth: number, lines: string[]): void {
       return;
     case 'vector_scan':
       lines.push(
-        `${pad}Vector top-${plan.k ?? 'all'} scan ${plan.table} by ${plan.metric} distance of #${plan.column} to ${expression(plan.query)} (columns ${plan.columns.map((c) => `#${c}`).join(', ') || 'none'})${plan.filter ? ` filter: ${expression(plan.filter)}` : ''}: HNSW index search filtered by the rows passing (primary-key probes asked only for the rows the search reaches), exact when few pass or no index exists`,
+        `${pad}Vector top-${plan.k ?? 'all'} scan ${plan.table} by ${plan.metric} distance of #${plan.column} to ${expression(plan.query)} (columns ${plan.columns.map((c) => `#${c}`).join(', ') || 'none'}${plan.outputs?.length ? `; computes ${plan.outputs.map((o) => `${o.function}(${o.queryFirst ? `query, #${plan.column}` : `#${plan.column}, query`})`).join(', ')}` : ''})${plan.filter ? ` filter: ${expression(plan.filter)}` : ''}: HNSW index search filtered by the rows passing (primary-key probes asked only for the rows the search reaches), exact when few pass or no index exists`,
       );
       return;
     case 'filter':

@@ -65,6 +65,8 @@ export type PlanNodeMessage =
       metric: 'cosine' | 'l2' | 'ip';
       k?: number;
       expansion?: number;
+      /** Output after `columns`: each function of (row vector, query) as DOUBLE, for the k rows. */
+      outputs?: { function: string; queryFirst: boolean }[];
     }
   /**
    * Joins output `input`'s columns then `right`'s. A hash join builds on `right` and matches

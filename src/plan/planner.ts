@@ -56,6 +56,8 @@ export interface PreparedStatement {
   /** INSERT without ON CONFLICT: native keeps the message read once (nativeHandle) and takes only parameters. */
   templated?: boolean;
   nativeHandle?: unknown;
+  /** A query whose message no parameter value changes: native keeps it read (nativeQuery) and binds parameters into it. */
+  nativeQuery?: unknown;
 }
 
 export function prepare(parsed: ParsedStatement, catalog: Catalog): PreparedStatement {
@@ -72,7 +74,7 @@ export function prepare(parsed: ParsedStatement, catalog: Catalog): PreparedStat
     case 'explain': {
       if (statement.analyze) throw new SqlError('feature_not_supported', 'EXPLAIN ANALYZE is not supported yet', { pos: statement.pos, sql: parsed.sql });
       const inner = prepare({ ...parsed, statement: statement.statement }, catalog);
-      return { ...inner, kind: 'explain', columns: [{ name: 'QUERY PLAN', type: { id: 'text' } }], nativeHandle: undefined, templated: false };
+      return { ...inner, kind: 'explain', columns: [{ name: 'QUERY PLAN', type: { id: 'text' } }], nativeHandle: undefined, nativeQuery: undefined, templated: false };
     }
     default: {
       const unknown = statement as { kind: string; pos: Position };

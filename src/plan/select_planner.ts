@@ -88,6 +88,9 @@ interface VectorTarget {
   metric: 'cosine' | 'l2' | 'ip';
   /** Semi-join filters standing for the other tables of the join. */
   filters: BoundExpression[];
+  /** Vector functions of (column, query) the scan computes for its k rows, and the scope
+   *  indexes (beyond every table's columns) the rewritten select list reads them at. */
+  outputs: { function: string; queryFirst: boolean; index: number }[];
   node?: Extract<PlanNodeMessage, { op: 'vector_scan' }>;
 }
 
@@ -331,7 +334,9 @@ export class StatementPlanner implements SubqueryPlanner {
           query: message(vector.query),
           metric: vector.metric,
         };
-        return { node: vector.node, positions, width: columns.length, estimate: 1 };
+        if (vector.outputs.length) vector.node.outputs = vector.outputs.map(({ function: name, queryFirst }) => ({ function: name, queryFirst }));
+        vector.outputs.forEach((output, i) => positions.set(output.index, columns.length + i));
+        return { node: vector.node, positions, width: columns.length + vector.outputs.length, estimate: 1 };
       }
       const node: Extract<PlanNodeMessage, { op: 'scan' }> = { op: 'scan', table: entry.table.name, columns: columns.map((c) => c - entry.offset) };
       if (placed.filters.length) node.filter = message(remap(andAll(placed.filters), tablePositions));
@@ -429,6 +434,8 @@ export class StatementPlanner implements SubqueryPlanner {
     let vector: VectorTarget | undefined;
     if (relation) {
       const placed = this.place(relation, conjuncts, scope);
+      vector = this.vectorTarget(statement, items, orderKeys, relation, scope, conjuncts, aggregated);
+      if (vector) this.computeInVectorScan(vector, items, orderKeys, scope);
       const used = new Set<number>();
       const collect = (e: BoundExpression | undefined) => e && visit(e, (node) => node.kind === 'column' && used.add(node.index));
       items.forEach((i) => collect(i.expression));
@@ -436,7 +443,6 @@ export class StatementPlanner implements SubqueryPlanner {
       collect(having);
       orderKeys.forEach((k) => collect(k.expression));
       collectPlacedReferences(placed, collect);
-      vector = this.vectorTarget(statement, items, orderKeys, relation, scope, conjuncts, aggregated);
       root = this.build(placed, used, vector);
     } else {
       // SELECT without FROM: one row with no columns.
@@ -646,7 +652,37 @@ export class StatementPlanner implements SubqueryPlanner {
         type: 'boolean',
       });
     }
-    return { offset: target.offset, column: column.index - target.offset, query, metric: shapeOf.metric, filters };
+    return { offset: target.offset, column: column.index - target.offset, query, metric: shapeOf.metric, filters, outputs: [] };
+  }
+
+  /**
+   * Rewrites the select list's and ORDER BY's calls of vector functions on the searched
+   * column and the query vector into reads of values the vector scan computes for its k
+   * rows (the same kernels, so the same values), so that the vectors themselves are not
+   * carried through joins and projections unless the query selects them.
+   */
+  private computeInVectorScan(
+    vector: VectorTarget,
+    items: { expression: BoundExpression; name: string }[],
+    orderKeys: { expression?: BoundExpression }[],
+    scope: Scope,
+  ): void {
+    const searched = vector.offset + vector.column;
+    const queryShape = shape(vector.query);
+    let nextIndex = Math.max(0, ...scope.tables.map((t) => t.offset + t.table.columns.length));
+    const rewrite = (expression: BoundExpression) =>
+      mapExpression(expression, (e) => {
+        if (e.kind !== 'function' || !(e.name in VECTOR_ORDERINGS) || e.args.length !== 2) return undefined;
+        const [a, b] = e.args as [BoundExpression, BoundExpression];
+        const isColumn = (x: BoundExpression) => x.kind === 'column' && x.index === searched;
+        const queryFirst = isColumn(b) && shape(a) === queryShape;
+        if (!queryFirst && !(isColumn(a) && shape(b) === queryShape)) return undefined;
+        let output = vector.outputs.find((o) => o.function === e.name && o.queryFirst === queryFirst);
+        if (!output) vector.outputs.push((output = { function: e.name, queryFirst, index: nextIndex++ }));
+        return { kind: 'column', index: output.index, name: e.name, ...typed(typedOf(e)) };
+      });
+    for (const item of items) item.expression = rewrite(item.expression);
+    for (const key of orderKeys) if (key.expression) key.expression = rewrite(key.expression);
   }
 
   private rowCount(expression: Expression | undefined, clause: string): { kind: 'value'; value: number } | { kind: 'parameter'; parameter: number } | undefined {

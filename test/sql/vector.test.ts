@@ -192,3 +192,50 @@ test('a repeated filtered search sees the rows deleted, updated and added betwee
   assert.equal(search(50)[0], 100000);
   db.close();
 });
+
+test('distances in the select list of a vector search are computed by the scan, equal to the exact functions', async () => {
+  const db = openSync(databasePath());
+  const vectors = clustered(3000, 11);
+  load(db, vectors);
+  await db.commit();
+  db.executeSync('CREATE INDEX items_cos ON items USING hnsw (embedding vector_cosine_ops)');
+  db.executeSync('CREATE INDEX items_ip ON items USING hnsw (embedding vector_ip_ops) WITH (quantization = \'f16\')');
+  db.executeSync('INSERT INTO items VALUES (90000, 1, $1)', [vectors[5]]);  // one row in the tail
+  const query = vectors[5]!;
+  const exact = (ids: number[], expression: string) => {
+    const rows = db.executeSync(`SELECT id, ${expression} AS d FROM items WHERE id IN (${ids.join(', ')})`, [query]).rows();
+    return new Map(rows.map((row) => [row.id as number, row.d as number]));
+  };
+  for (const [d, e, order] of [
+    ['cosine_similarity(embedding, $1)', '1 - cosine_similarity($1, embedding)', 'd DESC'],
+    ['embedding <=> $1', 'cosine_distance($1, embedding)', 'd'],
+    ['inner_product(embedding, $1)', 'embedding <#> $1', 'd DESC'],
+  ] as const) {
+    const sql = `SELECT id, ${d} AS d, ${e} AS e, embedding FROM items WHERE grp < 50 ORDER BY ${order} LIMIT 25`;
+    const plan = (db.executeSync(`EXPLAIN ${sql}`, [query]).column('QUERY PLAN') as string[]).join('\n');
+    assert.match(plan, /Vector top-25 scan items .*computes/, `${d}: the scan computes the distances`);
+    const rows = db.executeSync(sql, [query]).rows();
+    assert.equal(rows.length, 25);
+    const ids = rows.map((row) => row.id as number);
+    const exactD = exact(ids, d);
+    const exactE = exact(ids, e);
+    for (const row of rows) {
+      assert.equal(row.d, exactD.get(row.id as number), `${d} of row ${row.id}: the same bits as the function`);
+      assert.equal(row.e, exactE.get(row.id as number), `${e} of row ${row.id}`);
+      assert.equal((row.embedding as Float32Array).length, DIMENSION, 'the vector itself is still returned when selected');
+    }
+    assert.ok(ids.includes(90000), 'the tail row is found');
+  }
+  // The query vector is a parameter bound at each run: another vector, other rows and distances.
+  const seed = 'SELECT id, embedding <=> $1 AS d FROM items ORDER BY d LIMIT 3';
+  for (const id of [17, 2500, 17]) {
+    const rows = db.executeSync(seed, [vectors[id]]).rows();
+    assert.equal(rows[0]!.id, id);
+    const distance = db.executeSync(`SELECT embedding <=> $1 AS d FROM items WHERE id = ${id}`, [vectors[id]]).rows()[0]!.d;
+    assert.equal(rows[0]!.d, distance);
+  }
+  assert.throws(() => db.executeSync(seed, [new Float32Array(3)]), SqlError);
+  assert.throws(() => db.executeSync(seed, [null]), SqlError);
+  assert.equal(db.executeSync(seed, [vectors[9]]).rows()[0]!.id, 9, 'a failed run leaves the statement usable');
+  db.close();
+});
