@@ -60,6 +60,7 @@
         "native/store/deletions.cpp",
         "native/store/files.cpp",
         "native/store/indexes.cpp",
+        "native/store/key_index.cpp",
         "native/store/manifest.cpp",
         "native/store/refs.cpp",
         "native/store/schema.cpp",

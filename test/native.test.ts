@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { packageRoot } from '../src/native.js';
 
-for (const name of ['replaydb_jsonb_test', 'replaydb_vector_index_test']) {
+for (const name of ['replaydb_jsonb_test', 'replaydb_vector_index_test', 'replaydb_key_index_test']) {
   test(`C++ tests: ${name}`, () => {
     const binary = join(packageRoot(), 'build', name);
     assert.ok(existsSync(binary), `${binary} is built by "npm run build:native"`);

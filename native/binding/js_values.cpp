@@ -150,8 +150,8 @@ double real_value(napi_env env, napi_value value, napi_valuetype js_type, const 
   mismatch(type, describe(js_type), site);
 }
 
-void append_vector(Column& column, napi_env env, napi_value value, napi_valuetype js_type, const ConversionSite& site) {
-  const DataType& type = column.type();
+/** A JS vector (Float32Array, Float64Array, array of numbers or pgvector text) of `type`, checked. */
+std::vector<float> read_vector(const DataType& type, napi_env env, napi_value value, napi_valuetype js_type, const ConversionSite& site) {
   const uint32_t dimension = type.dimension;
   std::vector<float> values;
   bool is_typed_array = false;
@@ -225,7 +225,11 @@ void append_vector(Column& column, napi_env env, napi_value value, napi_valuetyp
                         site.parameter, site.expression);
     }
   }
-  column.append_fixed(values.data());
+  return values;
+}
+
+void append_vector(Column& column, napi_env env, napi_value value, napi_valuetype js_type, const ConversionSite& site) {
+  column.append_fixed(read_vector(column.type(), env, value, js_type, site).data());
 }
 
 }  // namespace
@@ -351,6 +355,17 @@ Value js_to_value(napi_env env, napi_value value, DataType type, const Conversio
     napi_typeof(env, value, &js_type);
     if (js_type != napi_null && js_type != napi_undefined) throw EngineError("internal_error", "typed constant without a type");
     return Value::null();
+  }
+  if (type.id == TypeId::Vector) {
+    // A query vector (768 floats, say) per search: straight into the Value, without a Column.
+    napi_valuetype js_type;
+    napi_typeof(env, value, &js_type);
+    if (js_type != napi_null && js_type != napi_undefined) {
+      Value out;
+      out.type = type;
+      out.vector = read_vector(type, env, value, js_type, site);
+      return out;
+    }
   }
   Column column(type);
   append_js_value(column, env, value, site);

@@ -81,15 +81,15 @@ size_t run_upsert(Database& database, Statement& statement, const CancellationTo
     std::unordered_map<std::string, uint32_t> seen;    // key → incoming row
     for (uint32_t row = 0; row < row_count; row++) {
       const bool repeated = !seen.emplace(keys[row], row).second;
-      auto found = existing.find(keys[row]);
+      const uint64_t found = existing.find(keys[row]);
       if (action.kind == ConflictAction::Kind::Update && repeated) {
         throw EngineError("cardinality_violation",
                           "ON CONFLICT DO UPDATE command cannot affect row a second time: the statement proposes two rows with the same key");
       }
-      if (found != existing.end()) {
+      if (found != KeyIndex::kNone) {
         if (action.kind == ConflictAction::Kind::Update) {
           conflicting.push_back(row);
-          conflict_positions.push_back(found->second);
+          conflict_positions.push_back(found);
         }
         continue;  // DO NOTHING: skip
       }

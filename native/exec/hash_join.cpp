@@ -149,9 +149,7 @@ std::vector<uint64_t> find_all(const KeyLookup& lookup, const std::vector<std::u
   const std::vector<Column> probe_columns = evaluate_all(keys, probe);
   std::vector<ColumnView> views;
   for (const Column& column : probe_columns) views.push_back(column.view());
-  std::vector<uint64_t> positions(probe.rows);
-  for (size_t row = 0; row < probe.rows; row++) positions[row] = lookup.find(views, row);
-  return positions;
+  return lookup.find_all(views, probe.rows);
 }
 
 /**

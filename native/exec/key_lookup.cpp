@@ -1,27 +1,43 @@
 // Primary-key lookups and gathers by position.
 #include "exec/key_lookup.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 
 namespace replaydb {
 
+std::vector<Column> gather_columns(const Database& database, const TableState& table, const std::vector<uint64_t>& positions,
+                                   const std::vector<bool>& needed) {
+  std::vector<Column> out;
+  for (size_t c = 0; c < table.schema.columns.size(); c++) {
+    out.emplace_back(table.schema.columns[c].type);
+    if (needed[c]) out.back().reserve(positions.size(), 0);
+  }
+  const std::string directory = database.segments_directory();
+  std::vector<ColumnView> views(out.size());
+  std::vector<uint32_t> run;
+  // A run of positions in one segment (or the tail) is gathered with one call per column.
+  for (size_t start = 0; start < positions.size();) {
+    const RowLocation first = table.locate(positions[start]);
+    run.assign(1, uint32_t(first.row));
+    const uint64_t base = positions[start] - first.row;
+    const uint64_t limit = first.segment == RowLocation::kTail ? UINT64_MAX : base + table.segment_entries[first.segment].row_count;
+    size_t end = start + 1;
+    while (end < positions.size() && positions[end] >= base && positions[end] < limit) run.push_back(uint32_t(positions[end++] - base));
+    for (size_t c = 0; c < out.size(); c++) {
+      if (!needed[c]) continue;
+      const ColumnView view = first.segment == RowLocation::kTail ? table.tail[c].view() : table.segment(first.segment, directory)->column(c);
+      out[c].append_selected(view, run.data(), run.size());
+    }
+    start = end;
+  }
+  return out;
+}
+
 Chunk gather_rows(const Database& database, const TableState& table, const std::vector<uint64_t>& positions) {
   Chunk out;
-  for (const ColumnSchema& column : table.schema.columns) out.columns.emplace_back(column.type);
-  const std::string directory = database.segments_directory();
-  std::vector<ColumnView> views(table.schema.columns.size());
-  size_t mapped_segment = RowLocation::kTail - 1;  // none yet
-  for (uint64_t position : positions) {
-    const RowLocation location = table.locate(position);
-    if (location.segment != mapped_segment) {
-      for (size_t c = 0; c < views.size(); c++) {
-        views[c] = location.segment == RowLocation::kTail ? table.tail[c].view() : table.segment(location.segment, directory)->column(c);
-      }
-      mapped_segment = location.segment;
-    }
-    const uint32_t row = uint32_t(location.row);
-    for (size_t c = 0; c < views.size(); c++) out.columns[c].append_selected(views[c], &row, 1);
-  }
+  out.columns = gather_columns(database, table, positions, std::vector<bool>(table.schema.columns.size(), true));
   out.rows = positions.size();
   return out;
 }
@@ -81,8 +97,34 @@ uint64_t KeyLookup::find(const std::vector<ColumnView>& probes, size_t row) cons
     if (probes[probe].is_null(row)) return kNoPosition;
     append_primary_key_part(key_, probes[probe], row);
   }
-  auto found = index_->find(key_);
-  return found == index_->end() ? kNoPosition : found->second;
+  return index_->find(key_);
+}
+
+std::vector<uint64_t> KeyLookup::find_all(const std::vector<ColumnView>& probes, size_t rows) const {
+  // Encode and hash every key, prefetch their slots, then look them up.
+  std::string keys;
+  std::vector<size_t> ends(rows);
+  std::vector<uint64_t> hashes(rows);
+  std::vector<uint64_t> positions(rows, kNoPosition);
+  for (size_t row = 0; row < rows; row++) {
+    const size_t start = keys.size();
+    bool has_null = false;
+    for (size_t probe : probe_of_key_part_) {
+      if (probes[probe].is_null(row)) has_null = true;
+      else append_primary_key_part(keys, probes[probe], row);
+    }
+    if (has_null) keys.resize(start);
+    ends[row] = has_null ? SIZE_MAX : keys.size();
+    hashes[row] = KeyIndex::hash(std::string_view(keys).substr(start, keys.size() - start));
+    index_->prefetch(hashes[row]);
+  }
+  size_t start = 0;
+  for (size_t row = 0; row < rows; row++) {
+    if (ends[row] == SIZE_MAX) continue;
+    positions[row] = index_->find(std::string_view(keys).substr(start, ends[row] - start), hashes[row]);
+    start = ends[row];
+  }
+  return positions;
 }
 
 bool KeyLookup::passes(uint64_t position) const {
@@ -105,26 +147,50 @@ bool KeyLookup::passes(uint64_t position) const {
 }
 
 Chunk KeyLookup::gather(const std::vector<uint64_t>& positions, std::vector<uint32_t>& kept) const {
-  const Chunk rows = gather_rows(context_.database, *table_, positions);
-  kept.clear();
+  std::vector<bool> needed(table_->schema.columns.size(), false);
+  for (uint32_t column : scan_.columns) needed[column] = true;
+  if (scan_.filter) mark_columns(*scan_.filter, needed);
+  std::vector<Column> gathered = gather_columns(context_.database, *table_, positions, needed);
+  Chunk out;
+  out.rows = positions.size();
+  kept.resize(positions.size());
+  for (size_t i = 0; i < kept.size(); i++) kept[i] = uint32_t(i);
   if (scan_.filter) {
+    // Columns the filter does not read are never touched: their views only carry a type and length.
+    Batch batch;
+    for (size_t c = 0; c < gathered.size(); c++) {
+      ColumnView view = gathered[c].view();
+      view.size = positions.size();
+      batch.columns.push_back(view);
+    }
+    kept.clear();
     std::vector<uint32_t> selection;
-    for (size_t start = 0; start < rows.rows; start += kBatchRows) {
-      const size_t count = std::min(kBatchRows, rows.rows - start);
-      select_rows(*scan_.filter, rows.batch(start, count), selection);
+    for (size_t start = 0; start < positions.size(); start += kBatchRows) {
+      const size_t count = std::min(kBatchRows, positions.size() - start);
+      Batch slice;
+      slice.size = count;
+      for (const ColumnView& view : batch.columns) slice.columns.push_back(view.slice(start, count));
+      select_rows(*scan_.filter, slice, selection);
       for (uint32_t i : selection) kept.push_back(uint32_t(start + i));
     }
-  } else {
-    kept.resize(rows.rows);
-    for (size_t i = 0; i < rows.rows; i++) kept[i] = uint32_t(i);
+    out.rows = kept.size();
+    for (uint32_t column : scan_.columns) {
+      Column selected(table_->schema.columns[column].type);
+      selected.append_selected(gathered[column].view(), kept.data(), kept.size());
+      out.columns.push_back(std::move(selected));
+    }
+    return out;
   }
-  Chunk out;
+  // Every row kept: the gathered columns are the output (a column listed twice is copied).
+  std::vector<bool> moved(gathered.size(), false);
   for (uint32_t column : scan_.columns) {
-    Column gathered(table_->schema.columns[column].type);
-    gathered.append_selected(rows.columns[column].view(), kept.data(), kept.size());
-    out.columns.push_back(std::move(gathered));
+    if (!moved[column]) {
+      moved[column] = true;
+      out.columns.push_back(std::move(gathered[column]));
+    } else {
+      out.columns.push_back(out.columns[size_t(std::find(scan_.columns.begin(), scan_.columns.end(), column) - scan_.columns.begin())]);
+    }
   }
-  out.rows = kept.size();
   return out;
 }
 

@@ -45,6 +45,8 @@ class KeyLookup {
    * kNoPosition if there is none or a probe is NULL. Ignores the scan's filter.
    */
   uint64_t find(const std::vector<ColumnView>& probes, size_t row) const;
+  /** find() of every row of `probes` at once (their cache misses overlap). */
+  std::vector<uint64_t> find_all(const std::vector<ColumnView>& probes, size_t rows) const;
   /** Whether the row at `position` passes the scan's filter: on first use the filter is evaluated over the whole table. */
   bool passes(uint64_t position) const;
   /**
@@ -59,7 +61,7 @@ class KeyLookup {
   const PlanNode& scan_;
   const TableState* table_;
   const ExecutionContext& context_;
-  const std::unordered_map<std::string, uint64_t>* index_ = nullptr;
+  const KeyIndex* index_ = nullptr;
   std::vector<size_t> probe_of_key_part_;  // key column j (schema order of the key) → probe index
   std::vector<DataType> key_types_;
   mutable std::string key_;  // reused probe buffer

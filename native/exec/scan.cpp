@@ -8,13 +8,6 @@
 namespace replaydb {
 namespace {
 
-void mark_columns(const Expression& expression, std::vector<bool>& needed) {
-  if (expression.kind == ExpressionKind::Column && expression.column >= 0 && size_t(expression.column) < needed.size()) {
-    needed[expression.column] = true;
-  }
-  for (const auto& arg : expression.args) mark_columns(*arg, needed);
-}
-
 /**
  * Scans `rows` rows given as views of every table column: skips rows flagged in `deleted`
  * (may be null), applies the filter, and appends the requested columns (and row positions,

@@ -87,13 +87,6 @@ struct Source {
   std::shared_ptr<Segment> segment;  // keeps the mapping alive
 };
 
-void mark_needed(const Expression& expression, std::vector<bool>& needed) {
-  if (expression.kind == ExpressionKind::Column && expression.column >= 0 && size_t(expression.column) < needed.size()) {
-    needed[expression.column] = true;
-  }
-  for (const auto& arg : expression.args) mark_needed(*arg, needed);
-}
-
 void collect_conjuncts(const Expression& expression, std::vector<const Expression*>& out) {
   if (expression.kind == ExpressionKind::And) {
     for (const auto& arg : expression.args) collect_conjuncts(*arg, out);
@@ -279,7 +272,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
   std::vector<bool> needed(column_count, false);
   for (uint32_t index : node.columns) needed[index] = true;
   needed[node.vector_column] = true;
-  if (node.filter) mark_needed(*node.filter, needed);
+  if (node.filter) mark_columns(*node.filter, needed);
   int index_number = -1;
   for (size_t i = 0; i < table->indexes.size(); i++) {
     if (table->indexes[i].column == node.vector_column && table->indexes[i].options.metric == node.metric) index_number = int(i);

@@ -353,6 +353,13 @@ Datum evaluate(const Expression& e, const Batch& batch) {
   throw EngineError("internal_error", "unknown expression kind");
 }
 
+void mark_columns(const Expression& expression, std::vector<bool>& needed) {
+  if (expression.kind == ExpressionKind::Column && expression.column >= 0 && size_t(expression.column) < needed.size()) {
+    needed[expression.column] = true;
+  }
+  for (const auto& arg : expression.args) mark_columns(*arg, needed);
+}
+
 std::unique_ptr<Expression> clone_expression(const Expression& e) {
   auto copy = std::make_unique<Expression>();
   copy->kind = e.kind;

@@ -85,6 +85,9 @@ std::string fingerprint(const Expression& expression);
 /** A deep copy (sub-plan results are shared, not copied). */
 std::unique_ptr<Expression> clone_expression(const Expression& expression);
 
+/** Sets needed[i] for every input column i that `expression` reads (indexes beyond `needed` ignored). */
+void mark_columns(const Expression& expression, std::vector<bool>& needed);
+
 /** Rows of `batch` for which `predicate` is TRUE (not FALSE, not NULL), as indexes. */
 void select_rows(const Expression& predicate, const Batch& batch, std::vector<uint32_t>& selection);
 

@@ -547,10 +547,10 @@ void Database::check_not_null(const TableState& table, const std::vector<Column>
   }
 }
 
-const std::unordered_map<std::string, uint64_t>& TableState::primary_key_index(const std::string& directory) const {
+const KeyIndex& TableState::primary_key_index(const std::string& directory) const {
   std::lock_guard<std::mutex> guard(primary_key_mutex_);
   if (primary_keys_) return *primary_keys_;
-  auto keys = std::make_unique<std::unordered_map<std::string, uint64_t>>();
+  auto keys = std::make_unique<KeyIndex>();
   keys->reserve(stored_rows());
   uint64_t base = 0;
   for (size_t s = 0; s < segment_entries.size(); s++) {
@@ -558,18 +558,19 @@ const std::unordered_map<std::string, uint64_t>& TableState::primary_key_index(c
     auto deleted = segment_deletions(s, directory);
     std::vector<ColumnView> views;
     for (uint32_t index : schema.primary_key) views.push_back(sealed->column(index));
+    std::string key;
     for (size_t row = 0; row < sealed->row_count(); row++) {
       if (deleted && (*deleted)[row]) continue;
-      std::string key;
+      key.clear();
       for (const ColumnView& view : views) append_primary_key_part(key, view, row);
-      (*keys)[std::move(key)] = base + row;
+      keys->assign(key, base + row);
     }
     base += sealed->row_count();
   }
   std::vector<std::string> tail_keys = primary_key_strings(schema, tail, tail_rows);
   for (size_t row = 0; row < tail_keys.size(); row++) {
     if (row < tail_deleted.size() && tail_deleted[row]) continue;
-    (*keys)[std::move(tail_keys[row])] = base + row;
+    keys->assign(tail_keys[row], base + row);
   }
   primary_keys_ = std::move(keys);
   return *primary_keys_;
@@ -605,7 +606,7 @@ void Database::check_primary_key(TableState& table, const std::vector<uint64_t>&
   for (uint64_t position : deleted) removed.insert(key_at(table, position));
   std::unordered_set<std::string> seen;
   for (std::string& key : primary_key_strings(table.schema, columns, rows)) {
-    const bool taken = table.primary_keys_->count(key) && !removed.count(key);
+    const bool taken = table.primary_keys_->contains(key) && !removed.count(key);
     if (taken || !seen.insert(std::move(key)).second) {
       std::string names;
       for (uint32_t index : table.schema.primary_key) names += (names.empty() ? "" : ", ") + table.schema.columns[index].name;
@@ -745,7 +746,7 @@ void Database::apply_modification(TableState& table, const std::vector<uint64_t>
   for (size_t c = 0; c < inserted.size(); c++) table.tail[c].append_column(inserted[c]);
   table.tail_rows += rows;
   if (!table.tail_deleted.empty()) table.tail_deleted.resize(table.tail_rows, 0);
-  for (size_t i = 0; i < keys.size(); i++) (*table.primary_keys_)[std::move(keys[i])] = first + i;
+  for (size_t i = 0; i < keys.size(); i++) table.primary_keys_->assign(keys[i], first + i);
 }
 
 std::string Database::seal(VersionKind kind, const std::string& message) {

@@ -20,6 +20,7 @@
 
 #include "common/column.hpp"
 #include "store/files.hpp"
+#include "store/key_index.hpp"
 #include "store/manifest.hpp"
 #include "store/schema.hpp"
 #include "store/segment.hpp"
@@ -113,7 +114,7 @@ class TableState {
    * position of the live row holding it. Built on first use (by a reader under the shared
    * lock or a writer under the exclusive one) and kept up to date by every change after.
    */
-  const std::unordered_map<std::string, uint64_t>& primary_key_index(const std::string& segments_directory) const;
+  const KeyIndex& primary_key_index(const std::string& segments_directory) const;
   /**
    * Unique in the process to this table's current rows: every change takes a new stamp, so
    * results derived from the rows can be cached under it.
@@ -131,7 +132,7 @@ class TableState {
   static uint64_t next_content_stamp();
   uint64_t content_stamp_;
   mutable std::mutex primary_key_mutex_;  // readers may build the index concurrently
-  mutable std::unique_ptr<std::unordered_map<std::string, uint64_t>> primary_keys_;  // key → position
+  mutable std::unique_ptr<KeyIndex> primary_keys_;
 };
 
 /** Appends the key encoding of one primary-key column value (u32 length + bytes, or the fixed bytes). */
