@@ -1,6 +1,8 @@
 // Result columns → external ArrayBuffers; text columns → JS strings in bulk.
 #include "binding/result_columns.hpp"
 
+#include <cstring>
+
 namespace replaydb {
 namespace {
 
@@ -20,9 +22,25 @@ const char* type_name(TypeId id) {
   return "null";
 }
 
+/** Below this size a buffer is copied into memory V8 owns; see external_buffer(). */
+constexpr size_t kCopiedBufferBytes = 4096;
+
+/**
+ * `vector` as an ArrayBuffer: large ones are views over the native memory itself (no
+ * copy); small ones are copied into an ArrayBuffer V8 allocates, because tracking native
+ * memory costs more than copying a few KiB (each external buffer carries a finalizer that
+ * Node runs later on this thread, and freeing many small blocks in GC bursts left glibc's
+ * heap growing across millions of short queries).
+ */
 template <typename T>
 Napi::ArrayBuffer external_buffer(Napi::Env env, std::vector<T>&& vector) {
   if (vector.empty()) return Napi::ArrayBuffer::New(env, 0);
+  const size_t bytes = vector.size() * sizeof(T);
+  if (bytes <= kCopiedBufferBytes) {
+    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+    std::memcpy(copy.Data(), vector.data(), bytes);
+    return copy;
+  }
   auto* owned = new std::vector<T>(std::move(vector));
   return Napi::ArrayBuffer::New(env, owned->data(), owned->size() * sizeof(T),
                                 [](Napi::Env, void*, std::vector<T>* hint) { delete hint; }, owned);
