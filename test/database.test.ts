@@ -155,3 +155,19 @@ test('a long run of short queries does not grow the process heap', { skip: proce
   assert.ok(grown < 8 * 1024 * 1024, `the heap grew by ${(grown / 1048576).toFixed(1)} MiB over 60,000 queries`);
   await db.close();
 });
+
+test('rows() keys every column by its name, whatever the name', async () => {
+  const db = await open(databasePath());
+  await db.execute('CREATE TABLE odd ("a b" INT, "it\'\'s" TEXT, "__proto__" INT, "constructor" INT, "x""y" INT)');
+  await db.execute(`INSERT INTO odd VALUES (1, 'q', 5, 6, 7), (2, 'r', 8, 9, 10)`);
+  const rows = db.executeSync('SELECT * FROM odd ORDER BY "a b"').rows();
+  assert.equal(rows.length, 2);
+  assert.deepEqual(Object.keys(rows[1]!), ['a b', "it''s", '__proto__', 'constructor', 'x"y']);
+  assert.deepEqual(Object.values(rows[1]!), [2, 'r', 8, 9, 10]);
+  assert.equal(Object.getPrototypeOf(rows[0]), Object.prototype, 'a column named __proto__ is a property, not the prototype');
+  assert.equal(JSON.stringify(rows[0]), '{"a b":1,"it\'\'s":"q","__proto__":5,"constructor":6,"x\\"y":7}');
+  // A duplicated name keeps its first position and the later column's value.
+  assert.deepEqual(db.executeSync('SELECT 1 AS v, 2 AS w, 3 AS v').rows(), [{ v: 3, w: 2 }]);
+  assert.deepEqual(Object.keys(db.executeSync('SELECT 1 AS v, 2 AS w, 3 AS v').rows()[0]!), ['v', 'w']);
+  await db.close();
+});

@@ -83,9 +83,14 @@ Chunk run_sort(const PlanNode& node, const ExecutionContext& context) {
     }
     return a < b;  // stability: ties keep input order
   };
-  size_t keep = input.rows;
-  if (node.limit >= 0 && size_t(node.limit) < input.rows) {
-    keep = size_t(node.limit);
+  // Input already in order (a vector top-k returns its rows nearest first) needs no sort,
+  // and without a cut no gather either.
+  const bool in_order = std::is_sorted(order.begin(), order.end(), less);
+  const size_t keep = node.limit >= 0 && size_t(node.limit) < input.rows ? size_t(node.limit) : input.rows;
+  if (in_order && keep == input.rows) return input;
+  if (in_order) {
+    order.resize(keep);
+  } else if (keep < input.rows) {
     std::partial_sort(order.begin(), order.begin() + keep, order.end(), less);
     order.resize(keep);
   } else {

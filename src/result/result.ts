@@ -51,9 +51,18 @@ export class Result {
     const columns = this.data.map((_, index) => this.values(index));
     const names = this.columns.map((column) => column.name);
     const rows = new Array<Row>(this.rowCount);
+    const make = rowMaker(names);
+    if (make) {
+      for (let r = 0; r < this.rowCount; r++) rows[r] = make(columns, r);
+      return rows;
+    }
+    // A column named __proto__ is defined as an own property (assigning it would set the prototype).
     for (let r = 0; r < this.rowCount; r++) {
       const row: Row = {};
-      for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]![r];
+      for (let c = 0; c < names.length; c++) {
+        if (names[c] === '__proto__') Object.defineProperty(row, '__proto__', { value: columns[c]![r], enumerable: true, writable: true, configurable: true });
+        else row[names[c]!] = columns[c]![r];
+      }
       rows[r] = row;
     }
     return rows;
@@ -81,4 +90,25 @@ export class Result {
       this.data,
     );
   }
+}
+
+type RowMaker = (columns: unknown[][], row: number) => Row;
+const rowMakers = new Map<string, RowMaker>();
+
+/**
+ * A function building the row objects of one list of column names as an object literal, so
+ * that every row gets one hidden class from the start (assigning keys one by one, by name,
+ * made V8 fall back to slow keyed stores). Made once per list and cached; undefined for a
+ * column named __proto__, which a literal would take as the prototype.
+ */
+function rowMaker(names: string[]): RowMaker | undefined {
+  const key = names.join('\u0000');
+  let make = rowMakers.get(key);
+  if (make) return make;
+  if (names.includes('__proto__')) return undefined;
+  if (rowMakers.size >= 256) rowMakers.clear();
+  const fields = names.map((name, column) => `${JSON.stringify(name)}: columns[${column}][row]`).join(', ');
+  make = new Function('columns', 'row', `return { ${fields} };`) as RowMaker;
+  rowMakers.set(key, make);
+  return make;
 }
