@@ -29,6 +29,9 @@ struct Candidate {
   }
 };
 
+/** Searches with cached row states that leave rows unsettled before all of them are settled. */
+constexpr uint32_t kSettleAfterReuses = 4;
+
 /** Row states in Source::passing. */
 constexpr uint8_t kFails = 0;
 constexpr uint8_t kPassesLocally = 1;  // passes the evaluated conjuncts; key probes not asked yet
@@ -224,8 +227,12 @@ void evaluate_passing(Source& source, const PlanNode& node, const SplitFilter& f
     if (auto cached = source.segment->cached_rows(source.cache_key)) {
       source.passing_count = cached->count;
       source.pending = source.pending_when_loaded = cached->unsettled;
+      const bool settle = cached->unsettled > 0 && cached->reuses.fetch_add(1) + 1 >= kSettleAfterReuses;
       source.passing.share(std::move(cached));
       source.from_cache = true;
+      // A filter searched with again and again is worth settling for every row once: then
+      // no search asks the key probes, and when every row passes the search is unfiltered.
+      if (settle) resolve_all(source, filter, context);
       return;
     }
   }

@@ -62,6 +62,7 @@ class Segment {
     std::vector<uint8_t> flags;
     size_t count = 0;      // rows flagged as passing
     size_t unsettled = 0;  // of them, rows whose answer is not known yet (the deriver's meaning)
+    mutable std::atomic<uint32_t> reuses{0};  // times read back from the cache
   };
   /**
    * Row sets computed before under `key` (which must name everything they depend on
