@@ -14,6 +14,7 @@ import { Catalog } from './plan/catalog.js';
 import { bindParameters, type Parameters } from './plan/parameters.js';
 import { explainLines } from './plan/explain.js';
 import { prepare, type PreparedStatement } from './plan/planner.js';
+import { TYPE_IDS } from './plan/types.js';
 import { Result } from './result/result.js';
 import type { ParsedStatement } from './sql/ast.js';
 import { parse } from './sql/parser.js';
@@ -343,7 +344,7 @@ export class Database {
     const data = new Uint8Array(offsets[lines.length]!);
     encoded.forEach((bytes, i) => data.set(bytes, offsets[i]!));
     return new Result(
-      { rowCount: lines.length, columns: [{ type: 'text', dimension: 0, length: lines.length, data: data.buffer, offsets: offsets.buffer }] },
+      { rowCount: lines.length, columns: [[TYPE_IDS.indexOf('text'), 0, lines.length, data.buffer, offsets.buffer, undefined]] },
       prepared.columns,
       false,
     );

@@ -8,14 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlanMessage } from './plan/plan_message.js';
 
-export interface NativeColumn {
-  type: string;
-  dimension: number;
-  length: number;
-  data: ArrayBuffer;
-  offsets?: ArrayBuffer;
-  validity?: ArrayBuffer;
-}
+/** A result column as native code returns it (native/binding/result_columns.cpp); type ids as in TYPE_IDS. */
+export type NativeColumn = [typeId: number, dimension: number, length: number, data: ArrayBuffer, offsets: ArrayBuffer | undefined, validity: ArrayBuffer | undefined];
 
 export interface NativeResult {
   rowCount: number;

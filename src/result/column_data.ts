@@ -7,7 +7,7 @@
 import type { NativeColumn } from '../native.js';
 import { native } from '../native.js';
 import { SqlError } from '../sql/sql_error.js';
-import type { TypeId } from '../plan/types.js';
+import { TYPE_IDS, type TypeId } from '../plan/types.js';
 
 export interface ColumnData {
   type: TypeId;
@@ -19,13 +19,14 @@ export interface ColumnData {
 }
 
 export function columnData(column: NativeColumn): ColumnData {
+  const [typeId, dimension, length, data, offsets, validity] = column;
   return {
-    type: column.type as TypeId,
-    dimension: column.dimension,
-    length: column.length,
-    data: new Uint8Array(column.data),
-    offsets: column.offsets ? new Uint32Array(column.offsets) : undefined,
-    validity: column.validity ? new Uint8Array(column.validity) : undefined,
+    type: TYPE_IDS[typeId]!,
+    dimension,
+    length,
+    data: new Uint8Array(data),
+    offsets: offsets ? new Uint32Array(offsets) : undefined,
+    validity: validity ? new Uint8Array(validity) : undefined,
   };
 }
 
