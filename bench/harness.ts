@@ -178,7 +178,7 @@ function toUnit(unit: Case['unit'], units: number, seconds: number): number {
 
 /**
  * Runs one case: every system once untimed, then `repetitions` rounds in which each system
- * runs once, in the case's order (baseline first). A system that throws is dropped from
+ * runs once, in the case's order (baseline first) in even rounds and in reverse in odd ones. A system that throws is dropped from
  * the case with its error as the reason.
  */
 export async function runCase(testCase: Case, options: RunOptions, skipped: Skip[], log: (line: string) => void): Promise<SystemResult[]> {
@@ -201,7 +201,10 @@ export async function runCase(testCase: Case, options: RunOptions, skipped: Skip
     }
   }
   for (let round = 0; round < repetitions; round++) {
-    for (const system of systems) {
+    // Rounds alternate the order (baseline first, then last), so no system always runs
+    // right after the same one: one that leaves the caches cold (LanceDB's searches sweep
+    // far more memory than the others) would otherwise slow the same neighbour every round.
+    for (const system of round % 2 === 0 ? [...systems] : [...systems].reverse()) {
       try {
         const timed = await timeOnce(system);
         seconds.get(system)!.push(timed.seconds);

@@ -80,7 +80,13 @@ Napi::Value decode_text_column(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, "text column offsets out of range");
     }
     napi_value text;
-    napi_create_string_utf8(env, bytes + offset[row], offset[row + 1] - offset[row], &text);
+    const char* start = bytes + offset[row];
+    const size_t length = offset[row + 1] - offset[row];
+    // ASCII (ids, names, most logged text) is a one-byte string as it is: no UTF-8 decoding.
+    bool ascii = true;
+    for (size_t i = 0; i < length && ascii; i++) ascii = (static_cast<unsigned char>(start[i]) & 0x80) == 0;
+    if (ascii) napi_create_string_latin1(env, start, length, &text);
+    else napi_create_string_utf8(env, start, length, &text);
     napi_set_element(env, out, uint32_t(row), text);
   }
   return out;

@@ -350,6 +350,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     for (Source& source : sources) resolve_all(source, filter, context);
   }
   std::vector<Candidate> candidates;
+  candidates.reserve(std::min(k, total) * std::min<size_t>(sources.size(), 4));
   for (size_t i = 0; i < sources.size(); i++) {
     context.check_cancelled();
     Source& source = sources[i];
