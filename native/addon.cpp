@@ -128,6 +128,24 @@ std::shared_ptr<Statement> statement_for_run(const std::shared_ptr<PreparedQuery
   return statement;
 }
 
+/** A native object held by JS as an opaque handle (freed when the handle is collected). */
+template <typename T>
+Napi::Value handle_of(Napi::Env env, std::shared_ptr<T> held) {
+  return Napi::External<std::shared_ptr<T>>::New(env, new std::shared_ptr<T>(std::move(held)),
+                                                 [](Napi::Env, std::shared_ptr<T>* owned) { delete owned; });
+}
+
+template <typename T>
+const std::shared_ptr<T>& held_by(const Napi::Value& handle) {
+  return *handle.As<Napi::External<std::shared_ptr<T>>>().Data();
+}
+
+/** The cancellation token passed as a call's argument `index`, if one is. */
+std::shared_ptr<CancellationToken> cancellation_at(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() > index && info[index].IsExternal()) return held_by<CancellationToken>(info[index]);
+  return nullptr;
+}
+
 class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -211,16 +229,18 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     Napi::Env env = info.Env();
     try {
       database(env);
-      std::unique_ptr<Statement> statement = read_statement(info[0].As<Napi::Object>(), params_of(info));
-      std::shared_ptr<CancellationToken> cancellation;
-      if (info.Length() > 2 && info[2].IsExternal()) cancellation = *info[2].As<Napi::External<std::shared_ptr<CancellationToken>>>().Data();
-      auto* worker = new StatementWorker(env, database_, std::move(statement), std::move(cancellation));
-      Napi::Promise promise = worker->promise();
-      worker->Queue();
-      return promise;
+      return queue(env, read_statement(info[0].As<Napi::Object>(), params_of(info)), cancellation_at(info, 2));
     } catch (...) {
       rethrow_as_js(env);
     }
+  }
+
+  /** Runs `statement` on a worker thread; the promise of its result. */
+  Napi::Promise queue(Napi::Env env, std::shared_ptr<Statement> statement, std::shared_ptr<CancellationToken> cancellation) {
+    auto* worker = new StatementWorker(env, database_, std::move(statement), std::move(cancellation));
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
   }
 
   /** prepareQuery(message) → an opaque handle for runQuery(handle, message, params). */
@@ -228,16 +248,16 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     Napi::Env env = info.Env();
     try {
       database(env);
-      auto* holder = new std::shared_ptr<PreparedQuery>(read_prepared_query(info[0].As<Napi::Object>()));
-      return Napi::External<std::shared_ptr<PreparedQuery>>::New(env, holder,
-                                                                  [](Napi::Env, std::shared_ptr<PreparedQuery>* held) { delete held; });
+      return handle_of(env, read_prepared_query(info[0].As<Napi::Object>()));
     } catch (...) {
       rethrow_as_js(env);
     }
   }
 
-  static const std::shared_ptr<PreparedQuery>& prepared_of(const Napi::Value& handle) {
-    return *handle.As<Napi::External<std::shared_ptr<PreparedQuery>>>().Data();
+  /** The statement a runQuery / runQueryAsync call runs: (handle, message, params). */
+  static std::shared_ptr<Statement> prepared_statement(const Napi::CallbackInfo& info) {
+    const Napi::Array params = info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array::New(info.Env());
+    return statement_for_run(held_by<PreparedQuery>(info[0]), info[1].As<Napi::Object>(), params);
   }
 
   /** runQuery(handle, message, params): the prepared query's result. */
@@ -245,8 +265,7 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     Napi::Env env = info.Env();
     try {
       Database& db = database(env);
-      const Napi::Array params = info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array::New(env);
-      std::shared_ptr<Statement> statement = statement_for_run(prepared_of(info[0]), info[1].As<Napi::Object>(), params);
+      std::shared_ptr<Statement> statement = prepared_statement(info);
       StatementResult result = run_statement(db, *statement, nullptr);
       statement.reset();
       return result_to_js(env, result);
@@ -260,14 +279,7 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     Napi::Env env = info.Env();
     try {
       database(env);
-      const Napi::Array params = info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array::New(env);
-      std::shared_ptr<Statement> statement = statement_for_run(prepared_of(info[0]), info[1].As<Napi::Object>(), params);
-      std::shared_ptr<CancellationToken> cancellation;
-      if (info.Length() > 3 && info[3].IsExternal()) cancellation = *info[3].As<Napi::External<std::shared_ptr<CancellationToken>>>().Data();
-      auto* worker = new StatementWorker(env, database_, std::move(statement), std::move(cancellation));
-      Napi::Promise promise = worker->promise();
-      worker->Queue();
-      return promise;
+      return queue(env, prepared_statement(info), cancellation_at(info, 3));
     } catch (...) {
       rethrow_as_js(env);
     }
@@ -278,18 +290,13 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     Napi::Env env = info.Env();
     try {
       database(env);
-      auto insert = read_insert_template(info[0].As<Napi::Object>());
-      auto* holder = new std::shared_ptr<InsertTemplate>(std::move(insert));
-      return Napi::External<std::shared_ptr<InsertTemplate>>::New(
-          env, holder, [](Napi::Env, std::shared_ptr<InsertTemplate>* held) { delete held; });
+      return handle_of(env, read_insert_template(info[0].As<Napi::Object>()));
     } catch (...) {
       rethrow_as_js(env);
     }
   }
 
-  static const InsertTemplate& template_of(const Napi::Value& handle) {
-    return **handle.As<Napi::External<std::shared_ptr<InsertTemplate>>>().Data();
-  }
+  static const InsertTemplate& template_of(const Napi::Value& handle) { return *held_by<InsertTemplate>(handle); }
 
   Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -307,11 +314,7 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
     Napi::Env env = info.Env();
     try {
       database(env);
-      std::unique_ptr<Statement> statement = bind_insert(template_of(info[0]), params_of(info));
-      auto* worker = new StatementWorker(env, database_, std::move(statement));
-      Napi::Promise promise = worker->promise();
-      worker->Queue();
-      return promise;
+      return queue(env, bind_insert(template_of(info[0]), params_of(info)), nullptr);
     } catch (...) {
       rethrow_as_js(env);
     }
@@ -535,15 +538,11 @@ class NativeDatabase : public Napi::ObjectWrap<NativeDatabase> {
 
 /** createCancellation() → a token for runAsync; cancel(token) makes the statement stop at its next batch. */
 static Napi::Value CreateCancellation(const Napi::CallbackInfo& info) {
-  auto* token = new std::shared_ptr<replaydb::CancellationToken>(std::make_shared<replaydb::CancellationToken>());
-  return Napi::External<std::shared_ptr<replaydb::CancellationToken>>::New(
-      info.Env(), token, [](Napi::Env, std::shared_ptr<replaydb::CancellationToken>* held) { delete held; });
+  return replaydb::handle_of(info.Env(), std::make_shared<replaydb::CancellationToken>());
 }
 
 static Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsExternal()) {
-    (*info[0].As<Napi::External<std::shared_ptr<replaydb::CancellationToken>>>().Data())->cancel();
-  }
+  if (auto token = replaydb::cancellation_at(info, 0)) token->cancel();
   return info.Env().Undefined();
 }
 

@@ -3,9 +3,11 @@
 // unindexed segments exactly. Conjuncts that probe a primary key (the semi-joins a join on
 // another table's key becomes) are not evaluated up front but for the rows the graph
 // search reaches, through the key index, so a query's cost follows k, not the table. A
-// segment whose filtered search finds fewer than k rows while more pass the filter is
-// searched exactly instead, so the scan returns k rows whenever k rows pass. When few
-// rows pass at all, everything is searched exactly.
+// filter passing many rows (30% or more) is applied to an unfiltered search for
+// k / share × 2 rows instead of walking the graph filtered. A segment whose search finds
+// fewer than k rows while more pass the filter is searched exactly instead, so the scan
+// returns k rows whenever k rows pass. When few rows pass at all, everything is searched
+// exactly.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -31,6 +33,9 @@ struct Candidate {
 
 /** Searches with cached row states that leave rows unsettled before all of them are settled. */
 constexpr uint32_t kSettleAfterReuses = 4;
+
+/** Filters passing at least this share of a segment's rows are searched by over-fetching (see run_vector_scan). */
+constexpr double kOverFetchSelectivity = 0.3;
 
 /** Row states in Source::passing. */
 constexpr uint8_t kFails = 0;
@@ -358,15 +363,28 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
     if (!exact_everywhere && source.index) {
       const IndexDefinition& definition = table->indexes[size_t(index_number)];
       const size_t expansion = std::max<size_t>(k, node.expansion ? node.expansion : definition.options.expansion_search);
-      // Every row passing (no filter, nothing deleted): usearch's unfiltered search is cheaper.
-      const bool every_row = source.passing_count == source.rows && source.pending == 0;
-      std::function<bool(uint32_t)> accept;
-      if (!every_row) {
-        accept = [&](uint32_t row) { return row < source.rows && source.passing[row] != kFails && resolve(source, filter, row); };
+      const size_t wanted = std::min(k, source.passing_count);
+      auto passes = [&](uint32_t row) { return row < source.rows && source.passing[row] != kFails && resolve(source, filter, row); };
+      std::vector<VectorHit> hits;
+      const double selectivity = double(source.passing_count) / double(source.rows);
+      if (source.passing_count == source.rows && source.pending == 0) {
+        // Every row passing (no filter, nothing deleted): usearch's unfiltered search.
+        hits = source.index->search(node.query.data(), wanted, expansion, {});
+      } else if (selectivity >= kOverFetchSelectivity) {
+        // A broad filter: the wanted rows are among the nearest wanted / selectivity × 2,
+        // found by an unfiltered search, which costs less than a filtered graph walk that
+        // must step past every failing neighbour (and finds more of the true nearest).
+        const size_t fetch = std::min(source.rows, size_t(std::ceil(double(wanted) / selectivity * 2)));
+        for (const VectorHit& hit : source.index->search(node.query.data(), fetch, expansion, {})) {
+          if (hits.size() == wanted) break;
+          if (passes(hit.row)) hits.push_back(hit);
+        }
+        if (hits.size() < wanted) hits = source.index->search(node.query.data(), wanted, expansion, passes);
+      } else {
+        hits = source.index->search(node.query.data(), wanted, expansion, passes);
       }
-      const std::vector<VectorHit> hits = source.index->search(node.query.data(), std::min(k, source.passing_count), expansion, accept);
       // Fewer hits than wanted: settle every row, and keep the hits only if no more pass.
-      if (hits.size() < std::min(k, source.passing_count)) resolve_all(source, filter, context);
+      if (hits.size() < wanted) resolve_all(source, filter, context);
       if (hits.size() >= std::min(k, source.passing_count)) {
         for (const VectorHit& hit : hits) {
           if (hit.row < source.rows && source.passing[hit.row] == kPasses) candidates.push_back({hit.distance, source.base + hit.row, i, hit.row, hit.vector});

@@ -13,24 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "jsonb/jsonb.hpp"
 
 using namespace replaydb::jsonb;
 
 namespace {
-
-int passed_count = 0;
-
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (condition) {                                                                     \
-      ++passed_count;                                                                    \
-    } else {                                                                             \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::fprintf(stderr, "%d passed, 1 failed\n", passed_count);                       \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 std::string encoded(std::string_view text) {
   std::string out;
@@ -748,6 +736,5 @@ int main() {
   test_fuzz_parser();
   test_fuzz_decoders();
   report_speed();
-  std::printf("%d passed, 0 failed\n", passed_count);
-  return 0;
+  return replaydb_test::report_passed();
 }

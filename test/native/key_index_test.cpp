@@ -9,24 +9,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "check.hpp"
 #include "store/key_index.hpp"
 
 using replaydb::KeyIndex;
 
 namespace {
-
-int passed_count = 0;
-
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (condition) {                                                                     \
-      ++passed_count;                                                                    \
-    } else {                                                                             \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::fprintf(stderr, "%d passed, 1 failed\n", passed_count);                       \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 std::string key_of(uint64_t n) {
   // Lengths 0–40, including keys that are prefixes of others and embedded zero bytes.
@@ -85,6 +73,5 @@ int main() {
   for (uint64_t n = 0; n < 100; n++) index.assign(key_of(n), n);
   index.reserve(100000);
   for (uint64_t n = 0; n < 100; n++) CHECK(index.find(key_of(n)) == n);
-  std::printf("%d passed, 0 failed\n", passed_count);
-  return 0;
+  return replaydb_test::report_passed();
 }

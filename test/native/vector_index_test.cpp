@@ -22,25 +22,13 @@
 #include <thread>
 #include <vector>
 
+#include "check.hpp"
 #include "common/error.hpp"
 #include "index/vector_index.hpp"
 
 using namespace replaydb;
 
 namespace {
-
-int passed_count = 0;
-
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (condition) {                                                                     \
-      ++passed_count;                                                                    \
-    } else {                                                                             \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::fprintf(stderr, "%d passed, 1 failed\n", passed_count);                       \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 using Clock = std::chrono::steady_clock;
 
@@ -649,6 +637,5 @@ int main() {
   test_concurrent_searches(data, queries);
   test_cancellation(data);
   report_kernel_speed();
-  std::printf("%d passed, 0 failed\n", passed_count);
-  return 0;
+  return replaydb_test::report_passed();
 }

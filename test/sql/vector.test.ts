@@ -82,6 +82,16 @@ test('an HNSW index answers filtered top-k with high recall, and k rows whenever
     assert.equal(rows.length, Math.min(k, passing), where);
     assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(exactIds(db, queries[0]!, Math.min(k, passing), where)), `${where}: the k nearest`);
   }
+  // A broad filter (60% pass, searched by over-fetching): k rows, all passing, most of the true nearest.
+  let found = 0;
+  for (const query of queries) {
+    const rows = db.executeSync('SELECT id, grp FROM items WHERE grp < 60 ORDER BY embedding <=> $1 LIMIT 50', [query]).rows();
+    assert.equal(rows.length, 50);
+    for (const row of rows) assert.ok((row.grp as number) < 60, `row ${row.id} fails the filter`);
+    const exact = new Set(exactIds(db, query, 50, 'grp < 60'));
+    found += rows.filter((row) => exact.has(row.id as number)).length;
+  }
+  assert.ok(found / (queries.length * 50) >= 0.95, `recall@50 under a broad filter ${found / (queries.length * 50)}`);
   db.close();
 });
 
