@@ -330,6 +330,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
   // With few candidates an exact scan is both faster and exact.
   const size_t exact_below = std::max<size_t>(k * 10, 2048);
   bool exact_everywhere = index_number < 0 || total <= exact_below;
+  double probe_share = 1.0;  // of the rows not yet failing, the share the key probes are expected to pass
   if (!exact_everywhere && !filter.probes.empty()) {
     // Estimate how many rows the key probes let through from an even sample of the rows
     // that pass the rest, and settle every row only when few are expected to pass.
@@ -348,7 +349,8 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
         passed += resolve(source, filter, row) ? 1 : 0;
       }
     }
-    const double estimate = sampled == 0 ? 0.0 : double(total) * double(passed) / double(sampled);
+    probe_share = sampled == 0 ? 0.0 : double(passed) / double(sampled);
+    const double estimate = double(total) * probe_share;
     if (estimate <= double(exact_below)) exact_everywhere = true;
   }
   if (exact_everywhere) {
@@ -366,7 +368,7 @@ Chunk run_vector_scan(const PlanNode& node, const ExecutionContext& context) {
       const size_t wanted = std::min(k, source.passing_count);
       auto passes = [&](uint32_t row) { return row < source.rows && source.passing[row] != kFails && resolve(source, filter, row); };
       std::vector<VectorHit> hits;
-      const double selectivity = double(source.passing_count) / double(source.rows);
+      const double selectivity = double(source.passing_count) * (source.pending > 0 ? probe_share : 1.0) / double(source.rows);
       if (source.passing_count == source.rows && source.pending == 0) {
         // Every row passing (no filter, nothing deleted): usearch's unfiltered search.
         hits = source.index->search(node.query.data(), wanted, expansion, {});
