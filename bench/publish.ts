@@ -50,7 +50,7 @@ export function readmeSection(report: Report): string {
     `**Machine:** ${describeMachine(report)}; one thread copies ${report.memcpy.gibPerSecond} GiB/s (memcpy).`,
     '',
     'Each cell is a peer\'s median time divided by replaydb\'s on the same data, the same query semantics and the same result ' +
-      'materialisation (**> 1: replaydb is faster**), from repetitions interleaved in one process after a warm-up. ' +
+      'materialisation (**> 1: replaydb is faster**), from repetitions interleaved in one process after a warm-up (rounds alternate the order of the systems, so none always runs after the same one). ' +
       'The peers named "what you would do otherwise" do the job the way one would without the feature.',
     '',
     `![Ratios of peer time to replaydb time, log scale](${PUBLISHED_CHART})`,
